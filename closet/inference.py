@@ -1,0 +1,55 @@
+"""The only bridge from the app to `ml/`: models load once per process and run under inference_mode."""
+
+import functools
+import threading
+
+import numpy as np
+import torch
+from django.conf import settings
+from PIL import Image
+
+from ml.colours import dominant_colours
+from ml.cutout import grabcut_cutout
+from ml.garment_category import load_checkpoint, preprocess
+
+_lock = threading.Lock()
+
+
+def configure_torch() -> None:
+    torch.set_num_threads(settings.TORCH_NUM_THREADS)
+
+
+@functools.cache
+def category_model():
+    with _lock:
+        model, config, meta = load_checkpoint(settings.ML_WEIGHTS_DIR / "garment_category.pt")
+        model.eval().to(settings.TORCH_DEVICE)
+    return model, config, meta
+
+
+def model_version() -> str:
+    return category_model()[2]["model_version"]
+
+
+def classify(images: list[Image.Image]) -> list[dict]:
+    """Category probabilities and the L2-normalised embedding for each image (one batched pass)."""
+    model, config, _ = category_model()
+    batch = preprocess(images, config).to(settings.TORCH_DEVICE)
+    with torch.inference_mode():
+        logits, embedding = model(batch)
+        probs = logits.float().softmax(-1).cpu().numpy()  # (B, C)
+        embedding = embedding.float().cpu().numpy()  # (B, D)
+    out = []
+    for p, e in zip(probs, embedding):
+        order = np.argsort(-p)[:3]
+        top = [{"category": config.classes[i], "confidence": round(float(p[i]), 4)} for i in order]
+        out.append({"category": top[0]["category"], "confidence": top[0]["confidence"], "top": top, "embedding": e})
+    return out
+
+
+def cutout(rgb: np.ndarray, rect: tuple[int, int, int, int] | None = None):
+    return grabcut_cutout(rgb, rect=rect)
+
+
+def colours(rgb: np.ndarray, mask: np.ndarray) -> list[dict]:
+    return dominant_colours(rgb, mask, max_colours=3)

@@ -1,0 +1,137 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from pgvector.django import HnswIndex, VectorField
+
+from ml.taxonomy import CLASSES, GROUP_OF, LABELS
+
+EMBEDDING_DIM = 1280
+CATEGORY_CHOICES = [(c, LABELS[c]) for c in CLASSES]
+GROUP_CHOICES = [(g, g.replace("-", " ").capitalize()) for g in dict.fromkeys(GROUP_OF.values())]
+
+
+def _media_path(folder: str, instance, ext: str) -> str:
+    return f"{folder}/{instance.owner_id}/{uuid.uuid4().hex}.{ext}"
+
+
+def photo_path(instance, filename):
+    return _media_path("photos", instance, "jpg")
+
+
+def cutout_path(instance, filename):
+    return _media_path("cutouts", instance, "png")
+
+
+def mask_path(instance, filename):
+    return _media_path("masks", instance, "png")
+
+
+class Photo(models.Model):
+    """An uploaded photo, stored re-encoded: EXIF orientation applied, all metadata (GPS) dropped."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to=photo_path)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    original_filename = models.CharField(max_length=255)
+    original_format = models.CharField(max_length=16)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.original_filename} ({self.owner_id})"
+
+
+class IngestJob(models.Model):
+    """One worker job per photo. The status is the user's view of it; the claim fields keep it exactly-once."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ingest_jobs")
+    photo = models.OneToOneField(Photo, on_delete=models.CASCADE, related_name="job")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    stage = models.CharField(max_length=32, blank=True)
+    progress = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_by = models.CharField(max_length=128, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class Garment(models.Model):
+    """A closet item cut out of a photo. `*_source` says whether the user corrected the model."""
+
+    class Source(models.TextChoices):
+        MODEL = "model"
+        USER = "user"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="garments")
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="garments")
+    cutout = models.ImageField(upload_to=cutout_path)
+    mask = models.ImageField(upload_to=mask_path)
+    cutout_method = models.CharField(max_length=32)
+
+    category = models.CharField(max_length=32, choices=CATEGORY_CHOICES, db_index=True)
+    category_group = models.CharField(max_length=32, choices=GROUP_CHOICES, db_index=True)
+    category_confidence = models.FloatField()
+    category_source = models.CharField(max_length=8, choices=Source.choices, default=Source.MODEL)
+    category_predicted = models.CharField(max_length=32, choices=CATEGORY_CHOICES)
+    category_top = models.JSONField(default=list)  # [{"category", "confidence"}] top-3 from the model
+
+    colours = models.JSONField(default=list)  # [{"name", "hex", "share"}], up to 3
+    colour_names = models.JSONField(default=list)  # names only, for filtering
+    colours_source = models.CharField(max_length=8, choices=Source.choices, default=Source.MODEL)
+    colours_predicted = models.JSONField(default=list)
+
+    embedding = VectorField(dimensions=EMBEDDING_DIM)
+    model_version = models.CharField(max_length=64)
+
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    duplicate_distance = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["photo"], name="one_garment_per_photo")]
+        indexes = [
+            HnswIndex(
+                name="garment_embedding_hnsw",
+                fields=["embedding"],
+                m=16,
+                ef_construction=64,
+                opclasses=["vector_cosine_ops"],
+            )
+        ]
+
+    @property
+    def needs_review(self) -> bool:
+        return self.category_source == self.Source.MODEL and self.category_confidence < settings.CATEGORY_REVIEW_BELOW
+
+    @property
+    def category_label(self) -> str:
+        return LABELS[self.category]
+
+
+class Correction(models.Model):
+    """A user's correction of a model output, kept as training data."""
+
+    garment = models.ForeignKey(Garment, on_delete=models.SET_NULL, null=True, related_name="corrections")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="corrections")
+    field = models.CharField(max_length=32)
+    predicted = models.JSONField()
+    corrected = models.JSONField()
+    model_version = models.CharField(max_length=64)
+    photo_sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)

@@ -1,0 +1,256 @@
+"""Every write to the closet: uploads, the ingest pipeline, corrections, deletes."""
+
+import io
+import logging
+import os
+import socket
+import time
+from datetime import timedelta
+
+import numpy as np
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from PIL import Image
+
+from closet import inference
+from closet.models import Correction, Garment, IngestJob, Photo
+from closet.photos import PhotoRejected, photo_normalise, photo_open_for_pipeline
+from closet.selectors import garment_nearest
+from ml.taxonomy import CLASSES, GROUP_OF
+
+log = logging.getLogger(__name__)
+
+WORK_SIZE = 512  # long side the pipeline works at; cut-outs and masks are stored at this size
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+
+
+class JobNotClaimed(Exception):
+    """Another live worker holds the job, or it is already finished."""
+
+
+def photo_upload(*, owner, name: str, data: bytes, enqueue: bool = True) -> IngestJob:
+    """Validate and store one photo, and enqueue its job once the transaction commits."""
+    from closet.tasks import ingest_photo_task
+
+    normalised = photo_normalise(data, max_bytes=settings.MAX_UPLOAD_BYTES, max_pixels=settings.MAX_IMAGE_PIXELS)
+    with transaction.atomic():
+        photo = Photo(
+            owner=owner,
+            original_filename=os.path.basename(name)[:255] or "photo",
+            original_format=normalised.original_format,
+            sha256=normalised.sha256,
+            width=normalised.width,
+            height=normalised.height,
+        )
+        photo.image.save("photo.jpg", ContentFile(normalised.jpeg), save=False)
+        try:
+            photo.save()
+            job = IngestJob.objects.create(owner=owner, photo=photo)
+        except Exception:
+            photo.image.delete(save=False)
+            raise
+        if enqueue:
+            transaction.on_commit(lambda: ingest_photo_task.delay(job.id))
+    return job
+
+
+def job_claim(*, job_id: int, worker: str = WORKER_ID) -> IngestJob:
+    """Take the job for this worker, exactly once.
+
+    A queued job is taken; a running one only if its lease expired or its worker is a dead
+    process on this host (a worker killed mid-job). Done and failed jobs are never taken again.
+    """
+    now = timezone.now()
+    lease = now + timedelta(seconds=settings.JOB_LEASE_SECONDS)
+    claimable = Q(status=IngestJob.Status.QUEUED) | Q(status=IngestJob.Status.RUNNING, lease_until__lt=now)
+    dead = _dead_local_claim(job_id)
+    if dead:
+        claimable |= Q(status=IngestJob.Status.RUNNING, claimed_by=dead)
+    taken = IngestJob.objects.filter(claimable, id=job_id).update(
+        status=IngestJob.Status.RUNNING,
+        claimed_by=worker,
+        lease_until=lease,
+        attempts=F("attempts") + 1,
+        started_at=now,
+        stage="starting",
+        progress=5,
+        error="",
+    )
+    if not taken:
+        raise JobNotClaimed(job_id)
+    return IngestJob.objects.select_related("photo").get(id=job_id)
+
+
+def _dead_local_claim(job_id: int) -> str | None:
+    claimed_by = IngestJob.objects.filter(id=job_id, status=IngestJob.Status.RUNNING).values_list("claimed_by", flat=True).first()
+    if not claimed_by or ":" not in claimed_by:
+        return None
+    host, _, pid = claimed_by.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return None
+    import psutil
+
+    try:
+        alive = psutil.Process(int(pid)).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        alive = False
+    return None if alive else claimed_by
+
+
+def _job_stage(job: IngestJob, stage: str, progress: int) -> None:
+    IngestJob.objects.filter(id=job.id, claimed_by=job.claimed_by).update(stage=stage, progress=progress)
+
+
+def _png(array: np.ndarray) -> bytes:
+    out = io.BytesIO()
+    Image.fromarray(array).save(out, "PNG", compress_level=1)
+    return out.getvalue()
+
+
+def job_run(*, job_id: int) -> IngestJob:
+    """Run a claimed ingest job to the end; a bad photo fails the job with a readable reason."""
+    job = job_claim(job_id=job_id)
+    pause = float(os.environ.get("FASHIONSITE_TEST_PAUSE_FIRST_ATTEMPT", "0"))
+    if pause and job.attempts == 1:
+        _job_stage(job, "paused-for-test", 10)
+        time.sleep(pause)  # fault-injection window for the worker-killed test only
+    try:
+        garment_ingest(job=job)
+    except (PhotoRejected, OSError, ValueError) as exc:
+        log.warning("ingest job %s failed: %s", job.id, exc)
+        IngestJob.objects.filter(id=job.id, claimed_by=job.claimed_by).update(
+            status=IngestJob.Status.FAILED, error=f"Could not process this photo: {exc}", finished_at=timezone.now()
+        )
+    job.refresh_from_db()
+    return job
+
+
+def garment_ingest(*, job: IngestJob) -> Garment:
+    """Cut out, colour, classify and embed the job's photo; store the garment (keyed by photo)."""
+    photo = job.photo
+    image = photo_open_for_pipeline(photo.image.path, WORK_SIZE)
+    rgb = np.asarray(image)
+    _job_stage(job, "cut-out", 20)
+    cut = inference.cutout(rgb)
+    _job_stage(job, "colours", 50)
+    colours = inference.colours(rgb, cut.mask)
+    _job_stage(job, "category", 65)
+    prediction = inference.classify([image])[0]
+    _job_stage(job, "saving", 85)
+    with transaction.atomic():  # the garment and the job's "done" commit together
+        garment = _garment_save(photo=photo, rgb=rgb, cut=cut, colours=colours, prediction=prediction)
+        IngestJob.objects.filter(id=job.id, claimed_by=job.claimed_by).update(
+            status=IngestJob.Status.DONE, stage="done", progress=100, finished_at=timezone.now()
+        )
+    return garment
+
+
+def _cutout_png(rgb: np.ndarray, mask: np.ndarray) -> bytes:
+    rgba = np.dstack([rgb, mask])
+    ys, xs = np.nonzero(mask)
+    if len(ys):
+        pad = 4
+        y0, y1 = max(ys.min() - pad, 0), min(ys.max() + pad + 1, mask.shape[0])
+        x0, x1 = max(xs.min() - pad, 0), min(xs.max() + pad + 1, mask.shape[1])
+        rgba = rgba[y0:y1, x0:x1]
+    return _png(np.ascontiguousarray(rgba))
+
+
+@transaction.atomic
+def _garment_save(*, photo: Photo, rgb, cut, colours, prediction) -> Garment:
+    """Upsert the photo's garment. A re-run refreshes model outputs but never a user's correction."""
+    garment = Garment.objects.select_for_update().filter(photo=photo).first()
+    old_files = []
+    if garment is None:
+        garment = Garment(owner=photo.owner, photo=photo)
+    else:
+        old_files = [garment.cutout.name, garment.mask.name]
+    garment.cutout_method = cut.method
+    garment.category_predicted = prediction["category"]
+    garment.category_top = prediction["top"]
+    garment.category_confidence = prediction["confidence"]
+    if garment.category_source != Garment.Source.USER:
+        garment.category = prediction["category"]
+        garment.category_group = GROUP_OF[prediction["category"]]
+    garment.colours_predicted = colours
+    if garment.colours_source != Garment.Source.USER:
+        garment.colours = colours
+        garment.colour_names = [c["name"] for c in colours]
+    garment.embedding = prediction["embedding"]
+    garment.model_version = inference.model_version()
+    garment.cutout.save("cutout.png", ContentFile(_cutout_png(rgb, cut.mask)), save=False)
+    garment.mask.save("mask.png", ContentFile(_png(cut.mask)), save=False)
+    nearest = garment_nearest(owner=photo.owner, embedding=garment.embedding, exclude_photo=photo, limit=1)
+    if nearest and nearest[0].distance <= settings.DUPLICATE_MAX_DISTANCE:
+        garment.duplicate_of, garment.duplicate_distance = nearest[0], float(nearest[0].distance)
+    else:
+        garment.duplicate_of, garment.duplicate_distance = None, None
+    garment.save()
+    storage = garment.cutout.storage
+    transaction.on_commit(lambda: [storage.delete(name) for name in old_files if name])
+    return garment
+
+
+def garment_correct(*, garment: Garment, user, category: str | None = None, colour_names: list[str] | None = None) -> Garment:
+    """Apply a user's correction and keep it as training data."""
+    from ml.colours import PALETTE
+
+    with transaction.atomic():
+        if category is not None and category != garment.category:
+            if category not in CLASSES:
+                raise ValueError(f"Unknown category {category!r}.")
+            Correction.objects.create(
+                garment=garment, owner=user, field="category", predicted=garment.category_predicted,
+                corrected=category, model_version=garment.model_version, photo_sha256=garment.photo.sha256,
+            )
+            garment.category, garment.category_group = category, GROUP_OF[category]
+            garment.category_source = Garment.Source.USER
+        if colour_names is not None and colour_names != garment.colour_names:
+            unknown = [n for n in colour_names if n not in PALETTE]
+            if unknown or len(colour_names) > 3:
+                raise ValueError(f"Colours must be up to 3 of the palette names; unknown: {unknown}.")
+            Correction.objects.create(
+                garment=garment, owner=user, field="colours", predicted=garment.colours_predicted,
+                corrected=colour_names, model_version=garment.model_version, photo_sha256=garment.photo.sha256,
+            )
+            share = round(1 / len(colour_names), 3) if colour_names else 0
+            garment.colours = [{"name": n, "hex": PALETTE[n], "share": share} for n in colour_names]
+            garment.colour_names = list(colour_names)
+            garment.colours_source = Garment.Source.USER
+        garment.save()
+    return garment
+
+
+def photo_delete(*, photo: Photo) -> None:
+    """Delete a photo with its garment(s) and job, and their files once the delete commits."""
+    with transaction.atomic():
+        names = [photo.image.name]
+        for garment in photo.garments.all():
+            names += [garment.cutout.name, garment.mask.name]
+        storage = photo.image.storage
+        photo.delete()
+        transaction.on_commit(lambda: [storage.delete(n) for n in names if n])
+
+
+def jobs_requeue_stale(*, older_than: timedelta = timedelta(seconds=60)) -> int:
+    """Re-enqueue jobs whose message may be lost: queued a while ago, or held by a dead/expired worker.
+
+    Safe to over-send: the claim makes a duplicate message a no-op. Runs when a worker starts.
+    """
+    from closet.tasks import ingest_photo_task
+
+    now = timezone.now()
+    stale = list(
+        IngestJob.objects.filter(
+            Q(status=IngestJob.Status.QUEUED, created_at__lt=now - older_than)
+            | Q(status=IngestJob.Status.RUNNING, lease_until__lt=now)
+        ).values_list("id", flat=True)
+    )
+    running_here = IngestJob.objects.filter(status=IngestJob.Status.RUNNING, claimed_by__startswith=f"{socket.gethostname()}:")
+    stale += [job.id for job in running_here if _dead_local_claim(job.id)]
+    for job_id in dict.fromkeys(stale):
+        ingest_photo_task.delay(job_id)
+    return len(stale)
