@@ -185,3 +185,18 @@ def browser_type_launch_args(chromium_path):
         "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
     }
+
+
+@pytest.fixture
+def make_garment(db):
+    """A garment made by the real pipeline, in this process (no worker)."""
+    from closet import services
+
+    def make(owner, prefix="pants", n=0):
+        path = demo_photo(prefix, n)
+        job = services.photo_upload(owner=owner, name=path.name, data=path.read_bytes(), enqueue=False)
+        job = services.job_run(job_id=job.id)
+        assert job.status == "done", job.error
+        return job.photo.garments.get()
+
+    return make

@@ -1,0 +1,42 @@
+"""In headless Chromium: log in, upload two photos, and watch them finish without a reload."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import demo_photo
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker, pytest.mark.browser]
+
+
+def test_a_shopper_logs_in_uploads_two_photos_and_sees_them_done(worker, live_server, users, page):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "shopper")
+    page.fill("input[name=password]", "pw-shoppershopper")
+    page.click("button[type=submit]")
+    expect(page.locator(".topbar .who")).to_contain_text("shopper")
+
+    page.goto(f"{live_server.url}/closet/upload/")
+    page.set_input_files("#file-input", [str(demo_photo("pants")), str(demo_photo("dress"))])
+    rows = page.locator("tr.upload-row")
+    expect(rows).to_have_count(2)
+    expect(page.locator("tr.upload-row[data-state=done]")).to_have_count(2, timeout=120_000)
+    expect(rows.nth(0).locator(".detail")).to_contain_text("Pants")
+    expect(rows.nth(1).locator(".detail")).to_contain_text("Dress")
+    expect(page.locator("#summary")).to_contain_text("2 done")
+
+    page.click("text=Go to my closet")
+    expect(page.locator(".grid .tile")).to_have_count(2)
+
+
+def test_a_bad_file_shows_its_reason_on_the_upload_page(live_server, users, page, tmp_path):
+    bad = tmp_path / "notes.txt"
+    bad.write_text("not a photo")
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "shopper")
+    page.fill("input[name=password]", "pw-shoppershopper")
+    page.click("button[type=submit]")
+    page.goto(f"{live_server.url}/closet/upload/")
+    page.set_input_files("#file-input", [str(bad)])
+    failed = page.locator("tr.upload-row[data-state=failed]")
+    expect(failed).to_have_count(1)
+    expect(failed.locator(".detail")).to_contain_text("not a supported image")
