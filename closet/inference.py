@@ -22,6 +22,7 @@ def configure_torch() -> None:
 @functools.cache
 def category_model():
     with _lock:
+        configure_torch()
         model, config, meta = load_checkpoint(settings.ML_WEIGHTS_DIR / "garment_category.pt")
         model.eval().to(settings.TORCH_DEVICE)
     return model, config, meta

@@ -1,0 +1,126 @@
+"""Benchmarks (not tests): print JSON. `manage.py bench ingest` times the worker pipeline on real photos."""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+import torch
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from accounts.models import User
+from closet import inference, services
+from closet.photos import photo_open_for_pipeline
+
+DEFAULT_PHOTOS = Path(settings.BASE_DIR) / "closet" / "demo_photos"
+
+
+def _rate(seconds: list[float]) -> dict:
+    total = sum(seconds)
+    return {"photos_per_s": round(len(seconds) / total, 2), "ms_per_photo_mean": round(1000 * total / len(seconds), 1),
+            "ms_per_photo_p50": round(1000 * statistics.median(seconds), 1)}
+
+
+class Command(BaseCommand):
+    help = "Benchmark: photos/s through the whole ingest pipeline vs the bare backbone forward pass (JSON)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("what", choices=["ingest"])
+        parser.add_argument("--photos", type=Path, default=DEFAULT_PHOTOS, help="folder of .jpg photos")
+        parser.add_argument("--limit", type=int, default=50)
+        parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
+        parser.add_argument("--single", action="store_true", help="internal: one process, print its JSON")
+
+    def handle(self, *args, what, photos, limit, processes, single, **options):
+        paths = sorted(photos.glob("*.jpg"))[:limit]
+        if single:
+            self.stdout.write(json.dumps(self.one_process(paths)))
+            return
+        alone = self.one_process(paths)
+        parallel = self.parallel(photos, limit, processes) if processes > 1 else None
+        report = {
+            "benchmark": "ingest",
+            "photos": len(paths),
+            "source": str(photos),
+            "torch_threads_per_process": settings.TORCH_NUM_THREADS,
+            "cpu_count": os.cpu_count(),
+            "one_process": alone,
+            f"{processes}_processes": parallel,
+            "ratio_pipeline_to_backbone": round(alone["pipeline"]["photos_per_s"] / alone["baseline_backbone"]["photos_per_s"], 3),
+        }
+        self.stdout.write(json.dumps(report, indent=2))
+
+    def parallel(self, photos, limit, processes):
+        cmd = [sys.executable, "manage.py", "bench", "ingest", "--single", "--photos", str(photos), "--limit", str(limit)]
+        start = time.perf_counter()
+        procs = [subprocess.Popen(cmd, cwd=settings.BASE_DIR, stdout=subprocess.PIPE, text=True) for _ in range(processes)]
+        outs = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
+        wall = time.perf_counter() - start
+        photos_done = sum(o["photos"] for o in outs)
+        return {
+            "pipeline_photos_per_s_total": round(sum(o["pipeline"]["photos_per_s"] for o in outs), 2),
+            "per_process_photos_per_s": [o["pipeline"]["photos_per_s"] for o in outs],
+            "wall_s_including_start_up": round(wall, 1),
+            "photos_total": photos_done,
+        }
+
+    def one_process(self, paths: list[Path]) -> dict:
+        inference.category_model()
+        user = User.objects.create_user(username=f"bench-{uuid.uuid4().hex[:8]}", password=None)
+        try:
+            # warm up: first calls allocate
+            for path in paths[:2]:
+                services.job_run(job_id=services.photo_upload(owner=user, name=path.name, data=path.read_bytes(), enqueue=False).id)
+            user.photos.all().delete()
+            uploads = [(p.name, p.read_bytes()) for p in paths]
+            jobs = [services.photo_upload(owner=user, name=n, data=d, enqueue=False) for n, d in uploads]
+            pipeline = []
+            for job in jobs:  # exactly what the worker task runs, DB writes and files included
+                t = time.perf_counter()
+                services.job_run(job_id=job.id)
+                pipeline.append(time.perf_counter() - t)
+            stages = self.stages([job.photo.image.path for job in jobs])
+            baseline = self.backbone_only([job.photo.image.path for job in jobs])
+        finally:
+            for photo in list(user.photos.all()):
+                services.photo_delete(photo=photo)
+            user.delete()
+        return {"photos": len(paths), "pipeline": _rate(pipeline), "stages_ms_mean": stages, "baseline_backbone": baseline}
+
+    def stages(self, files: list[str]) -> dict:
+        timings = {"decode": [], "cutout": [], "colours": [], "classify_and_embed": []}
+        for f in files:
+            t0 = time.perf_counter()
+            image = photo_open_for_pipeline(f, services.WORK_SIZE)
+            rgb = np.asarray(image)
+            t1 = time.perf_counter()
+            cut = inference.cutout(rgb)
+            t2 = time.perf_counter()
+            inference.colours(rgb, cut.mask)
+            t3 = time.perf_counter()
+            inference.classify([image])
+            t4 = time.perf_counter()
+            for key, dt in zip(timings, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
+                timings[key].append(dt)
+        return {k: round(1000 * statistics.mean(v), 1) for k, v in timings.items()}
+
+    def backbone_only(self, files: list[str]) -> dict:
+        """The bare backbone forward pass on the same photos, already decoded and resized (batch 1)."""
+        from ml.garment_category import preprocess
+
+        model, config, _ = inference.category_model()
+        tensors = [preprocess([photo_open_for_pipeline(f, services.WORK_SIZE)], config) for f in files]
+        seconds = []
+        with torch.inference_mode():
+            model.backbone.features(tensors[0])  # warm up
+            for x in tensors:
+                t = time.perf_counter()
+                model.backbone.features(x)  # (1, 1280)
+                seconds.append(time.perf_counter() - t)
+        return _rate(seconds)
