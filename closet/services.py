@@ -24,7 +24,10 @@ from ml.taxonomy import CLASSES, GROUP_OF
 log = logging.getLogger(__name__)
 
 WORK_SIZE = 512  # long side the pipeline works at; cut-outs and masks are stored at this size
-WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"  # at call time: pool children fork after import
 
 
 class JobNotClaimed(Exception):
@@ -57,7 +60,7 @@ def photo_upload(*, owner, name: str, data: bytes, enqueue: bool = True) -> Inge
     return job
 
 
-def job_claim(*, job_id: int, worker: str = WORKER_ID) -> IngestJob:
+def job_claim(*, job_id: int, worker: str | None = None) -> IngestJob:
     """Take the job for this worker, exactly once.
 
     A queued job is taken; a running one only if its lease expired or its worker is a dead
@@ -71,7 +74,7 @@ def job_claim(*, job_id: int, worker: str = WORKER_ID) -> IngestJob:
         claimable |= Q(status=IngestJob.Status.RUNNING, claimed_by=dead)
     taken = IngestJob.objects.filter(claimable, id=job_id).update(
         status=IngestJob.Status.RUNNING,
-        claimed_by=worker,
+        claimed_by=worker or _worker_id(),
         lease_until=lease,
         attempts=F("attempts") + 1,
         started_at=now,
