@@ -30,13 +30,24 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def choose_broker(configured: str | None, var_dir: Path, redis_db: int = 0) -> tuple[str, str, subprocess.Popen | None]:
-    """Return (broker_url, description, process_we_started_or_None)."""
+def choose_broker(
+    configured: str | None,
+    var_dir: Path,
+    redis_db: int = 0,
+    *,
+    usual_port: int = 6379,
+    redis_server: str | None = "",
+) -> tuple[str, str, subprocess.Popen | None]:
+    """Return (broker_url, description, process_we_started_or_None).
+
+    redis_server: path of the binary to start; "" means look it up on PATH, None means never start one.
+    """
     if configured:
         return configured, "configured by REDIS_URL/CELERY_BROKER_URL", None
-    if _answers("127.0.0.1", 6379):
-        return f"redis://127.0.0.1:6379/{redis_db}", "Redis already running on 127.0.0.1:6379", None
-    redis_server = shutil.which("redis-server")
+    if _answers("127.0.0.1", usual_port):
+        return f"redis://127.0.0.1:{usual_port}/{redis_db}", f"Redis already running on 127.0.0.1:{usual_port}", None
+    if redis_server == "":
+        redis_server = shutil.which("redis-server")
     if redis_server:
         port = _free_port()
         proc = subprocess.Popen(
@@ -52,6 +63,7 @@ def choose_broker(configured: str | None, var_dir: Path, redis_db: int = 0) -> t
     folder = var_dir / "broker"
     for sub in ("in", "processed"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
+    log.warning("no Redis found: using the embedded filesystem broker in %s", folder)
     return "filesystem://", f"embedded filesystem broker in {folder} (no Redis found)", None
 
 
