@@ -28,7 +28,9 @@ class SignupApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = user_create(**data.validated_data)
-        return Response({"id": user.id, "username": user.username, "role": user.role, "token": user_token(user=user)}, status=201)
+        return Response(
+            {"id": user.id, "username": user.username, "role": user.role, "token": user_token(user=user)}, status=201
+        )
 
 
 class TokenApi(APIView):

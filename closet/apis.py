@@ -28,7 +28,11 @@ class PhotoUploadApi(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
-        request={"multipart/form-data": inline_serializer("PhotoUpload", {"files": serializers.ListField(child=serializers.FileField())})},
+        request={
+            "multipart/form-data": inline_serializer(
+                "PhotoUpload", {"files": serializers.ListField(child=serializers.FileField())}
+            )
+        },
         responses={201: UploadResult, 207: UploadResult, 400: UploadResult},
     )
     def post(self, request):
@@ -39,9 +43,13 @@ class PhotoUploadApi(APIView):
         for f in files:
             try:
                 job = services.photo_upload(owner=request.user, name=f.name, data=f.read())
-                results.append({"filename": f.name, "accepted": True, "job_id": job.id, "photo_id": job.photo_id, "error": ""})
+                results.append(
+                    {"filename": f.name, "accepted": True, "job_id": job.id, "photo_id": job.photo_id, "error": ""}
+                )
             except PhotoRejected as exc:
-                results.append({"filename": f.name, "accepted": False, "job_id": None, "photo_id": None, "error": str(exc)})
+                results.append(
+                    {"filename": f.name, "accepted": False, "job_id": None, "photo_id": None, "error": str(exc)}
+                )
         accepted = sum(r["accepted"] for r in results)
         code = status.HTTP_201_CREATED if accepted == len(results) else 207 if accepted else status.HTTP_400_BAD_REQUEST
         return Response({"results": results}, status=code)
@@ -83,7 +91,10 @@ class GarmentListApi(generics.ListAPIView):
     def get_queryset(self):
         p = self.request.query_params
         return selectors.garment_list(
-            owner=self.request.user, category=p.get("category", ""), group=p.get("group", ""), colour=p.get("colour", "")
+            owner=self.request.user,
+            category=p.get("category", ""),
+            group=p.get("group", ""),
+            colour=p.get("colour", ""),
         )
 
 
@@ -102,8 +113,10 @@ class GarmentDetailApi(APIView):
         data.is_valid(raise_exception=True)
         try:
             garment = services.garment_correct(
-                garment=garment, user=request.user,
-                category=data.validated_data.get("category"), colour_names=data.validated_data.get("colours"),
+                garment=garment,
+                user=request.user,
+                category=data.validated_data.get("category"),
+                colour_names=data.validated_data.get("colours"),
             )
         except ValueError as exc:
             return Response({"detail": str(exc)}, status=400)

@@ -26,9 +26,26 @@ class GarmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Garment
         fields = [
-            "id", "photo", "category", "category_label", "category_group", "category_confidence", "category_source",
-            "category_predicted", "category_top", "needs_review", "colours", "colours_source", "cutout_method",
-            "model_version", "duplicate_of", "duplicate_distance", "cutout_url", "mask_url", "photo_url", "created_at",
+            "id",
+            "photo",
+            "category",
+            "category_label",
+            "category_group",
+            "category_confidence",
+            "category_source",
+            "category_predicted",
+            "category_top",
+            "needs_review",
+            "colours",
+            "colours_source",
+            "cutout_method",
+            "model_version",
+            "duplicate_of",
+            "duplicate_distance",
+            "cutout_url",
+            "mask_url",
+            "photo_url",
+            "created_at",
         ]
 
     def get_cutout_url(self, obj) -> str | None:
@@ -62,7 +79,19 @@ class JobSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = IngestJob
-        fields = ["id", "status", "stage", "progress", "error", "attempts", "filename", "photo", "garment", "created_at", "finished_at"]
+        fields = [
+            "id",
+            "status",
+            "stage",
+            "progress",
+            "error",
+            "attempts",
+            "filename",
+            "photo",
+            "garment",
+            "created_at",
+            "finished_at",
+        ]
 
     def get_garment(self, obj) -> dict | None:
         garments = list(obj.photo.garments.all())

@@ -88,7 +88,11 @@ def job_claim(*, job_id: int, worker: str | None = None) -> IngestJob:
 
 
 def _dead_local_claim(job_id: int) -> str | None:
-    claimed_by = IngestJob.objects.filter(id=job_id, status=IngestJob.Status.RUNNING).values_list("claimed_by", flat=True).first()
+    claimed_by = (
+        IngestJob.objects.filter(id=job_id, status=IngestJob.Status.RUNNING)
+        .values_list("claimed_by", flat=True)
+        .first()
+    )
     if not claimed_by or ":" not in claimed_by:
         return None
     host, _, pid = claimed_by.rpartition(":")
@@ -193,7 +197,9 @@ def _garment_save(*, photo: Photo, rgb, cut, colours, prediction) -> Garment:
     return garment
 
 
-def garment_correct(*, garment: Garment, user, category: str | None = None, colour_names: list[str] | None = None) -> Garment:
+def garment_correct(
+    *, garment: Garment, user, category: str | None = None, colour_names: list[str] | None = None
+) -> Garment:
     """Apply a user's correction and keep it as training data."""
     from ml.colours import PALETTE
 
@@ -202,8 +208,13 @@ def garment_correct(*, garment: Garment, user, category: str | None = None, colo
             if category not in CLASSES:
                 raise ValueError(f"Unknown category {category!r}.")
             Correction.objects.create(
-                garment=garment, owner=user, field="category", predicted=garment.category_predicted,
-                corrected=category, model_version=garment.model_version, photo_sha256=garment.photo.sha256,
+                garment=garment,
+                owner=user,
+                field="category",
+                predicted=garment.category_predicted,
+                corrected=category,
+                model_version=garment.model_version,
+                photo_sha256=garment.photo.sha256,
             )
             garment.category, garment.category_group = category, GROUP_OF[category]
             garment.category_source = Garment.Source.USER
@@ -212,8 +223,13 @@ def garment_correct(*, garment: Garment, user, category: str | None = None, colo
             if unknown or len(colour_names) > 3:
                 raise ValueError(f"Colours must be up to 3 of the palette names; unknown: {unknown}.")
             Correction.objects.create(
-                garment=garment, owner=user, field="colours", predicted=garment.colours_predicted,
-                corrected=colour_names, model_version=garment.model_version, photo_sha256=garment.photo.sha256,
+                garment=garment,
+                owner=user,
+                field="colours",
+                predicted=garment.colours_predicted,
+                corrected=colour_names,
+                model_version=garment.model_version,
+                photo_sha256=garment.photo.sha256,
             )
             share = round(1 / len(colour_names), 3) if colour_names else 0
             garment.colours = [{"name": n, "hex": PALETTE[n], "share": share} for n in colour_names]
@@ -248,7 +264,9 @@ def jobs_requeue_stale(*, older_than: timedelta = timedelta(seconds=60)) -> int:
             | Q(status=IngestJob.Status.RUNNING, lease_until__lt=now)
         ).values_list("id", flat=True)
     )
-    running_here = IngestJob.objects.filter(status=IngestJob.Status.RUNNING, claimed_by__startswith=f"{socket.gethostname()}:")
+    running_here = IngestJob.objects.filter(
+        status=IngestJob.Status.RUNNING, claimed_by__startswith=f"{socket.gethostname()}:"
+    )
     stale += [job.id for job in running_here if _dead_local_claim(job.id)]
     for job_id in dict.fromkeys(stale):
         ingest_photo_task.delay(job_id)

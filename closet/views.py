@@ -52,7 +52,9 @@ def garment_detail(request, pk):
                 garment=garment,
                 user=request.user,
                 category=request.POST.get("category") or None,
-                colour_names=[c for c in request.POST.getlist("colours") if c][:3] if "colours_submitted" in request.POST else None,
+                colour_names=[c for c in request.POST.getlist("colours") if c][:3]
+                if "colours_submitted" in request.POST
+                else None,
             )
             messages.success(request, "Saved. Your correction will also help the app learn.")
         except ValueError as exc:
@@ -85,9 +87,10 @@ def media(request, name: str):
     """Serve a private file only to its owner; strangers get 404 as if it did not exist."""
     if ".." in Path(name).parts or name.startswith("/"):
         raise Http404
-    owns = Photo.objects.filter(owner=request.user, image=name).exists() or Garment.objects.filter(
-        Q(cutout=name) | Q(mask=name), owner=request.user
-    ).exists()
+    owns = (
+        Photo.objects.filter(owner=request.user, image=name).exists()
+        or Garment.objects.filter(Q(cutout=name) | Q(mask=name), owner=request.user).exists()
+    )
     path = Path(settings.MEDIA_ROOT) / name
     if not owns or not path.is_file():
         raise Http404

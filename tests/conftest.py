@@ -67,7 +67,9 @@ def users(db):
     from accounts.models import User
 
     def make(name, role):
-        return User.objects.create_user(username=name, email=f"{name}@example.com", password="pw-" + name * 2, role=role)
+        return User.objects.create_user(
+            username=name, email=f"{name}@example.com", password="pw-" + name * 2, role=role
+        )
 
     return {
         "shopper": make("shopper", User.Role.SHOPPER),
@@ -97,10 +99,32 @@ class WorkerProcess:
         self.log_path = log_path
         self.log = open(log_path, "wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "fashionsite", "worker", "-Q", "default,gpu", "--concurrency", "1",
-             "--pool", "prefork", "--loglevel", "INFO", "-n", f"test-{time.time_ns()}@%h", "--without-heartbeat",
-             "--without-gossip", "--without-mingle"],
-            env=env, cwd=REPO, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "fashionsite",
+                "worker",
+                "-Q",
+                "default,gpu",
+                "--concurrency",
+                "1",
+                "--pool",
+                "prefork",
+                "--loglevel",
+                "INFO",
+                "-n",
+                f"test-{time.time_ns()}@%h",
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            env=env,
+            cwd=REPO,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 90
         while b" ready." not in log_path.read_bytes():
@@ -173,7 +197,9 @@ def wait_for_jobs(job_ids, timeout=120):
 def chromium_path():
     path = os.environ.get("CHROMIUM", "/usr/bin/chromium")
     if not shutil.which(path):
-        pytest.fail(f"Chromium not found at {path}: run scripts/test.sh, which installs it (apt-get install -y chromium)")
+        pytest.fail(
+            f"Chromium not found at {path}: run scripts/test.sh, which installs it (apt-get install -y chromium)"
+        )
     return path
 
 
@@ -182,8 +208,16 @@ def browser_type_launch_args(chromium_path):
     return {
         "executable_path": chromium_path,
         "headless": True,
-        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
     }
 
 

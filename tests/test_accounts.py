@@ -12,7 +12,13 @@ pytestmark = pytest.mark.django_db
 def test_a_shopper_signs_up_on_the_page_and_lands_on_the_upload_page(client):
     res = client.post(
         reverse("signup"),
-        {"username": "ana", "email": "ana@example.com", "role": "shopper", "password1": "a-long-Secret-42", "password2": "a-long-Secret-42"},
+        {
+            "username": "ana",
+            "email": "ana@example.com",
+            "role": "shopper",
+            "password1": "a-long-Secret-42",
+            "password2": "a-long-Secret-42",
+        },
     )
     assert res.status_code == 302 and res.url == reverse("closet:upload")
     assert User.objects.get(username="ana").role == "shopper"
@@ -20,7 +26,10 @@ def test_a_shopper_signs_up_on_the_page_and_lands_on_the_upload_page(client):
 
 
 def test_a_stylist_signs_up_through_the_api_and_uses_the_token(client):
-    res = client.post("/api/auth/signup/", {"username": "sty", "email": "s@example.com", "password": "a-long-Secret-42", "role": "stylist"})
+    res = client.post(
+        "/api/auth/signup/",
+        {"username": "sty", "email": "s@example.com", "password": "a-long-Secret-42", "role": "stylist"},
+    )
     assert res.status_code == 201
     token = res.json()["token"]
     me = client.get("/api/me/", HTTP_AUTHORIZATION=f"Token {token}")
@@ -52,6 +61,8 @@ def test_password_reset_by_email_lets_the_user_choose_a_new_password(users, clie
     link = re.search(r"https?://[^/]+(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
     form = client.get(link, follow=True)
     assert form.status_code == 200
-    res = client.post(form.redirect_chain[-1][0], {"new_password1": "brand-New-pass-9", "new_password2": "brand-New-pass-9"})
+    res = client.post(
+        form.redirect_chain[-1][0], {"new_password1": "brand-New-pass-9", "new_password2": "brand-New-pass-9"}
+    )
     assert res.status_code == 302
     assert client.login(username="shopper", password="brand-New-pass-9")

@@ -41,7 +41,9 @@ def postmaster_running(datadir: Path) -> bool:
 
 
 def attach(datadir: Path, hold: float) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-c", ATTACH, str(datadir), str(hold)], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", ATTACH, str(datadir), str(hold)], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
     assert float(proc.stdout.readline()) == pytest.approx(0.0, abs=1e-6)  # pgvector works
     assert proc.stdout.readline().strip() == "attached"
     return proc
@@ -83,7 +85,10 @@ def test_the_data_folder_survives_a_restart(datadir):
         "    c.execute('CREATE TABLE IF NOT EXISTS t (x int)'); c.execute('INSERT INTO t VALUES (1)')\n"
         "    print(c.execute('SELECT count(*) FROM t').fetchone()[0])\n"
     )
-    runs = [subprocess.run([sys.executable, "-c", code, str(datadir)], cwd=REPO, capture_output=True, text=True, timeout=60) for _ in range(2)]
+    runs = [
+        subprocess.run([sys.executable, "-c", code, str(datadir)], cwd=REPO, capture_output=True, text=True, timeout=60)
+        for _ in range(2)
+    ]
     assert [r.stdout.strip() for r in runs] == ["1", "2"], runs[-1].stderr
 
 

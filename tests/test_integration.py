@@ -60,7 +60,9 @@ def test_uploaded_photos_become_cut_out_classified_coloured_embedded_garments(wo
 
 def test_similar_garments_rank_the_same_kind_first_and_duplicates_are_flagged(worker, users, api_for):
     client = api_for(users["shopper"])
-    wait_for_jobs(upload(client, demo_photo("pants", 0), demo_photo("pants", 1), demo_photo("hat", 0), demo_photo("shoes", 0)))
+    wait_for_jobs(
+        upload(client, demo_photo("pants", 0), demo_photo("pants", 1), demo_photo("hat", 0), demo_photo("shoes", 0))
+    )
     pants = Garment.objects.get(photo__original_filename=demo_photo("pants", 0).name)
     similar = client.get(f"/api/garments/{pants.id}/similar/").json()
     assert len(similar) == 3
@@ -73,7 +75,7 @@ def test_similar_garments_rank_the_same_kind_first_and_duplicates_are_flagged(wo
     out = io.BytesIO()
     mirrored.save(out, "JPEG", quality=85)
     res = client.post("/api/photos/", {"files": [SimpleUploadedFile("again.jpg", out.getvalue())]}, format="multipart")
-    job = wait_for_jobs([res.json()["results"][0]["job_id"]])
+    wait_for_jobs([res.json()["results"][0]["job_id"]])
     again = client.get(f"/api/jobs/{res.json()['results'][0]['job_id']}/").json()["garment"]
     assert again["duplicate_of"] == pants.id
 
@@ -81,7 +83,9 @@ def test_similar_garments_rank_the_same_kind_first_and_duplicates_are_flagged(wo
 def test_a_users_correction_survives_a_rerun_of_the_models(users, api_for, make_garment):
     client = api_for(users["shopper"])
     garment = make_garment(users["shopper"], "pants")
-    res = client.patch(f"/api/garments/{garment.id}/", {"category": "skirt", "colours": ["red", "white"]}, format="json")
+    res = client.patch(
+        f"/api/garments/{garment.id}/", {"category": "skirt", "colours": ["red", "white"]}, format="json"
+    )
     assert res.status_code == 200
     assert res.json()["category"] == "skirt" and res.json()["category_source"] == "user"
     assert {c["name"] for c in res.json()["colours"]} == {"red", "white"}

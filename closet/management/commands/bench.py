@@ -23,8 +23,11 @@ DEFAULT_PHOTOS = Path(settings.BASE_DIR) / "closet" / "demo_photos"
 
 def _rate(seconds: list[float]) -> dict:
     total = sum(seconds)
-    return {"photos_per_s": round(len(seconds) / total, 2), "ms_per_photo_mean": round(1000 * total / len(seconds), 1),
-            "ms_per_photo_p50": round(1000 * statistics.median(seconds), 1)}
+    return {
+        "photos_per_s": round(len(seconds) / total, 2),
+        "ms_per_photo_mean": round(1000 * total / len(seconds), 1),
+        "ms_per_photo_p50": round(1000 * statistics.median(seconds), 1),
+    }
 
 
 class Command(BaseCommand):
@@ -52,14 +55,28 @@ class Command(BaseCommand):
             "cpu_count": os.cpu_count(),
             "one_process": alone,
             f"{processes}_processes": parallel,
-            "ratio_pipeline_to_backbone": round(alone["pipeline"]["photos_per_s"] / alone["baseline_backbone"]["photos_per_s"], 3),
+            "ratio_pipeline_to_backbone": round(
+                alone["pipeline"]["photos_per_s"] / alone["baseline_backbone"]["photos_per_s"], 3
+            ),
         }
         self.stdout.write(json.dumps(report, indent=2))
 
     def parallel(self, photos, limit, processes):
-        cmd = [sys.executable, "manage.py", "bench", "ingest", "--single", "--photos", str(photos), "--limit", str(limit)]
+        cmd = [
+            sys.executable,
+            "manage.py",
+            "bench",
+            "ingest",
+            "--single",
+            "--photos",
+            str(photos),
+            "--limit",
+            str(limit),
+        ]
         start = time.perf_counter()
-        procs = [subprocess.Popen(cmd, cwd=settings.BASE_DIR, stdout=subprocess.PIPE, text=True) for _ in range(processes)]
+        procs = [
+            subprocess.Popen(cmd, cwd=settings.BASE_DIR, stdout=subprocess.PIPE, text=True) for _ in range(processes)
+        ]
         outs = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
         wall = time.perf_counter() - start
         photos_done = sum(o["photos"] for o in outs)
@@ -76,7 +93,9 @@ class Command(BaseCommand):
         try:
             # warm up: first calls allocate
             for path in paths[:2]:
-                services.job_run(job_id=services.photo_upload(owner=user, name=path.name, data=path.read_bytes(), enqueue=False).id)
+                services.job_run(
+                    job_id=services.photo_upload(owner=user, name=path.name, data=path.read_bytes(), enqueue=False).id
+                )
             user.photos.all().delete()
             uploads = [(p.name, p.read_bytes()) for p in paths]
             jobs = [services.photo_upload(owner=user, name=n, data=d, enqueue=False) for n, d in uploads]
@@ -91,7 +110,12 @@ class Command(BaseCommand):
             for photo in list(user.photos.all()):
                 services.photo_delete(photo=photo)
             user.delete()
-        return {"photos": len(paths), "pipeline": _rate(pipeline), "stages_ms_mean": stages, "baseline_backbone": baseline}
+        return {
+            "photos": len(paths),
+            "pipeline": _rate(pipeline),
+            "stages_ms_mean": stages,
+            "baseline_backbone": baseline,
+        }
 
     def stages(self, files: list[str]) -> dict:
         timings = {"decode": [], "cutout": [], "colours": [], "classify_and_embed": []}

@@ -19,7 +19,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
-        parser.add_argument("--concurrency", type=int, default=int(os.environ.get("WORKER_CONCURRENCY", os.cpu_count() or 1)))
+        parser.add_argument(
+            "--concurrency", type=int, default=int(os.environ.get("WORKER_CONCURRENCY", os.cpu_count() or 1))
+        )
         parser.add_argument("--no-demo", action="store_true")
 
     def handle(self, *args, port, host, concurrency, no_demo, **options):
@@ -33,13 +35,41 @@ class Command(BaseCommand):
         env = {**os.environ, "CELERY_BROKER_URL": broker}
         children = [
             subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "fashionsite", "worker", "-Q", "default,gpu",
-                 "--concurrency", str(concurrency), "--loglevel", "INFO", "-n", f"worker-{os.getpid()}@%h"],
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "fashionsite",
+                    "worker",
+                    "-Q",
+                    "default,gpu",
+                    "--concurrency",
+                    str(concurrency),
+                    "--loglevel",
+                    "INFO",
+                    "-n",
+                    f"worker-{os.getpid()}@%h",
+                ],
                 env=env,
             ),
             subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "fashionsite.wsgi", "--bind", f"{host}:{port}",
-                 "--workers", "2", "--threads", "4", "--timeout", "120", "--access-logfile", "-"],
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "fashionsite.wsgi",
+                    "--bind",
+                    f"{host}:{port}",
+                    "--workers",
+                    "2",
+                    "--threads",
+                    "4",
+                    "--timeout",
+                    "120",
+                    "--access-logfile",
+                    "-",
+                ],
                 env=env,
             ),
         ]
