@@ -8,12 +8,16 @@ from tests.conftest import demo_photo
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker, pytest.mark.browser]
 
 
-def test_a_shopper_logs_in_uploads_two_photos_and_sees_them_done(worker, live_server, users, page):
+def login(page, live_server):
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", "shopper")
     page.fill("input[name=password]", "pw-shoppershopper")
     page.click("button[type=submit]")
     expect(page.locator(".topbar .who")).to_contain_text("shopper")
+
+
+def test_a_shopper_logs_in_uploads_two_photos_and_sees_them_done(worker, live_server, users, page):
+    login(page, live_server)
 
     page.goto(f"{live_server.url}/closet/upload/")
     page.set_input_files("#file-input", [str(demo_photo("pants")), str(demo_photo("dress"))])
@@ -31,12 +35,24 @@ def test_a_shopper_logs_in_uploads_two_photos_and_sees_them_done(worker, live_se
 def test_a_bad_file_shows_its_reason_on_the_upload_page(live_server, users, page, tmp_path):
     bad = tmp_path / "notes.txt"
     bad.write_text("not a photo")
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", "shopper")
-    page.fill("input[name=password]", "pw-shoppershopper")
-    page.click("button[type=submit]")
+    login(page, live_server)
     page.goto(f"{live_server.url}/closet/upload/")
     page.set_input_files("#file-input", [str(bad)])
     failed = page.locator("tr.upload-row[data-state=failed]")
     expect(failed).to_have_count(1)
     expect(failed.locator(".detail")).to_contain_text("not a supported image")
+
+
+def test_the_upload_page_takes_200_photos_at_once(worker, live_server, users, page, tmp_path):
+    photos = sorted((demo_photo("pants").parent).glob("*.jpg"))
+    files = []
+    for i in range(200):
+        target = tmp_path / f"closet-{i:03d}.jpg"
+        target.write_bytes(photos[i % len(photos)].read_bytes())
+        files.append(str(target))
+    login(page, live_server)
+    page.goto(f"{live_server.url}/closet/upload/")
+    page.set_input_files("#file-input", files)
+    expect(page.locator("tr.upload-row")).to_have_count(200)
+    expect(page.locator("tr.upload-row[data-state=done]")).to_have_count(200, timeout=300_000)
+    expect(page.locator("#summary")).to_contain_text("200 done")
