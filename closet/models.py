@@ -7,6 +7,7 @@ from pgvector.django import HnswIndex, VectorField
 from ml.taxonomy import CLASSES, GROUP_OF, LABELS
 
 EMBEDDING_DIM = 1280
+STYLE_DIM = 384
 CATEGORY_CHOICES = [(c, LABELS[c]) for c in CLASSES]
 GROUP_CHOICES = [(g, g.replace("-", " ").capitalize()) for g in dict.fromkeys(GROUP_OF.values())]
 
@@ -96,6 +97,12 @@ class Garment(models.Model):
 
     embedding = VectorField(dimensions=EMBEDDING_DIM)
     model_version = models.CharField(max_length=64)
+    # the image embedding mapped into the text space (ml.bridge), which the outfit grader and wishes use
+    style_embedding = VectorField(dimensions=STYLE_DIM, null=True, blank=True)
+
+    name = models.CharField(max_length=200, blank=True)  # the user's words for it ("navy linen shirt")
+    in_laundry = models.BooleanField(default=False)
+    price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
 
     duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     duplicate_distance = models.FloatField(null=True, blank=True)

@@ -135,7 +135,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 
     CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_transport_options(VAR_DIR)
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"closet.tasks.ingest_photo_task": {"queue": Queue.GPU.value}}  # model work goes to the gpu queue
+CELERY_TASK_ROUTES = {
+    "closet.tasks.ingest_photo_task": {"queue": Queue.GPU.value},
+    "recommend.tasks.suggest_task": {"queue": Queue.GPU.value},
+}  # model work goes to the gpu queue
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

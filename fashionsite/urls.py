@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 from accounts import apis as account_apis
 from closet import apis as closet_apis
 from closet import views as closet_views
+from recommend import apis as recommend_apis
 
 api = [
     path("auth/signup/", account_apis.SignupApi.as_view(), name="api-signup"),
@@ -17,6 +18,13 @@ api = [
     path("garments/", closet_apis.GarmentListApi.as_view(), name="api-garments"),
     path("garments/<int:pk>/", closet_apis.GarmentDetailApi.as_view(), name="api-garment"),
     path("garments/<int:pk>/similar/", closet_apis.GarmentSimilarApi.as_view(), name="api-garment-similar"),
+    path("garments/<int:pk>/state/", recommend_apis.GarmentStateApi.as_view(), name="api-garment-state"),
+    path("outfits/", recommend_apis.OutfitListApi.as_view(), name="api-outfits"),
+    path("outfits/suggest/", recommend_apis.SuggestApi.as_view(), name="api-suggest"),
+    path("outfits/suggestions/<int:pk>/", recommend_apis.SuggestionDetailApi.as_view(), name="api-suggestion"),
+    path("outfits/grade/", recommend_apis.GradeApi.as_view(), name="api-grade"),
+    path("feedback/", recommend_apis.FeedbackApi.as_view(), name="api-feedback"),
+    path("closet/stats/", recommend_apis.ClosetStatsApi.as_view(), name="api-closet-stats"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]
 
@@ -24,6 +32,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="closet:grid"), name="home"),
     path("accounts/", include("accounts.urls")),
     path("closet/", include("closet.urls")),
+    path("outfits/", include("recommend.urls")),
     path("api/", include(api)),
     path("media/<path:name>", closet_views.media, name="media"),
     path("admin/", admin.site.urls),

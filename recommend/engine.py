@@ -1,0 +1,249 @@
+"""Outfit suggestions from a closet: candidates, rules for occasion and weather, grader, taste, diversity.
+
+Pure Python + numpy over plain item records, so the worker, the benchmark and the tests share it.
+
+A complete outfit is a top and a bottom, or a one-piece, plus shoes; outerwear and one accessory or bag
+are optional (outerwear becomes required below COLD_C when the closet has any). Occasion and weather rules
+are below, written down; the grader scores every candidate in one batch; the taste model re-ranks; the
+final list is picked greedily so that outfits share as few items as possible.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ml.aesthetics import aesthetic_words
+
+COLD_C, WARM_C = 12.0, 24.0
+MAX_CANDIDATES = 1500
+
+# occasion -> fine types that it excludes outright, that suit it, and that suit it less
+OCCASIONS: dict[str, dict[str, set[str]]] = {
+    "casual": {
+        "exclude": {"tie"},
+        "prefer": {"tshirt", "polo", "hoodie", "pants", "shorts", "skirt", "dress", "shoes"},
+        "avoid": {"blazer"},
+    },
+    "work": {
+        "exclude": {"shorts", "undershirt", "hoodie"},
+        "prefer": {"shirt", "blouse", "longsleeve", "blazer", "pants", "skirt", "dress", "belt", "watch"},
+        "avoid": {"tshirt", "bodysuit"},
+    },
+    "formal": {
+        "exclude": {"shorts", "undershirt", "hoodie", "tshirt", "socks", "hat"},
+        "prefer": {"shirt", "blazer", "dress", "pants", "tie", "blouse", "watch"},
+        "avoid": {"top", "polo"},
+    },
+    "sport": {
+        "exclude": {"blazer", "shirt", "blouse", "dress", "skirt", "tie", "bag"},
+        "prefer": {"tshirt", "undershirt", "hoodie", "shorts", "pants", "socks"},
+        "avoid": {"outerwear"},
+    },
+    "party": {
+        "exclude": {"undershirt", "socks"},
+        "prefer": {"dress", "top", "blouse", "skirt", "shirt", "bag"},
+        "avoid": {"hoodie", "polo"},
+    },
+    "date": {
+        "exclude": {"undershirt"},
+        "prefer": {"dress", "shirt", "blouse", "top", "skirt", "pants"},
+        "avoid": {"hoodie", "tshirt"},
+    },
+}
+COLD_PREFER = {"longsleeve", "hoodie", "outerwear", "blazer", "pants", "scarf"}
+COLD_EXCLUDE = {"shorts", "undershirt"}
+WARM_PREFER = {"tshirt", "shorts", "skirt", "dress", "polo", "top", "undershirt", "sunglasses", "hat"}
+WARM_EXCLUDE = {"outerwear", "scarf"}
+RAIN_PREFER = {"outerwear", "pants"}
+RAIN_AVOID = {"shorts", "skirt"}
+
+
+@dataclass
+class Item:
+    id: int
+    category: str
+    slot: str  # top, bottom, one-piece, outerwear, shoes, bag, accessory
+    colours: list[dict]
+    vector: np.ndarray  # (384,) text-space embedding, for the grader and the wish
+    features: np.ndarray  # taste features (ml.taste.item_features)
+
+
+@dataclass
+class Request:
+    n: int = 5
+    occasion: str = ""
+    temperature: float | None = None
+    rain: bool = False
+    wish_vector: np.ndarray | None = None  # the wish, encoded by the text encoder
+    wish: str = ""
+    include: list[int] = field(default_factory=list)  # garment ids that must be in every outfit
+    exclude: set[int] = field(default_factory=set)  # laundry, recently worn
+    seed: int = 0
+
+
+@dataclass
+class Suggestion:
+    items: list[Item]
+    score: float
+    contributions: list[float]
+    rank_score: float
+    reasons: list[str]
+    words: list[str]
+
+
+class CannotSuggest(ValueError):
+    """The closet (after the constraints) cannot make a complete outfit; the message says what is missing."""
+
+
+def _allowed(item: Item, req: Request) -> bool:
+    if item.id in req.exclude and item.id not in req.include:
+        return False
+    rules = OCCASIONS.get(req.occasion, {})
+    excluded = set(rules.get("exclude", set()))
+    if req.temperature is not None and req.temperature < COLD_C:
+        excluded |= COLD_EXCLUDE
+    if req.temperature is not None and req.temperature > WARM_C:
+        excluded |= WARM_EXCLUDE
+    return item.category not in excluded or item.id in req.include
+
+
+def candidates(items: list[Item], req: Request, rng: np.random.Generator) -> list[list[Item]]:
+    pool: dict[str, list[Item]] = {}
+    for item in items:
+        if _allowed(item, req):
+            pool.setdefault(item.slot, []).append(item)
+    must = [i for i in items if i.id in req.include]
+    if not pool.get("shoes"):
+        raise CannotSuggest("Add shoes to your closet (or take them out of the laundry) to get complete outfits.")
+    if not (pool.get("top") and pool.get("bottom")) and not pool.get("one-piece"):
+        raise CannotSuggest("A complete outfit needs a top and a bottom, or a one-piece: add one to your closet.")
+    cold = req.temperature is not None and req.temperature < COLD_C and bool(pool.get("outerwear"))
+    must_slots = {i.slot: i for i in must}
+    out, seen = [], set()
+    tries = 0
+    while len(out) < MAX_CANDIDATES and tries < MAX_CANDIDATES * 4:
+        tries += 1
+        use_one_piece = pool.get("one-piece") and (
+            must_slots.get("one-piece")
+            or not (pool.get("top") and pool.get("bottom"))
+            or (rng.random() < 0.3 and "top" not in must_slots and "bottom" not in must_slots)
+        )
+        slots = ["one-piece", "shoes"] if use_one_piece else ["top", "bottom", "shoes"]
+        if cold or "outerwear" in must_slots or (pool.get("outerwear") and rng.random() < 0.35):
+            slots.append("outerwear")
+        extra = must_slots.keys() - set(slots) & {"bag", "accessory"}
+        slots += sorted(extra)
+        if not extra:
+            for optional in ("bag", "accessory"):
+                if pool.get(optional) and rng.random() < 0.25:
+                    slots.append(optional)
+        if any(s in must_slots and s not in slots for s in must_slots):
+            continue
+        chosen = [
+            must_slots.get(s) or pool[s][rng.integers(len(pool[s]))] for s in slots if pool.get(s) or s in must_slots
+        ]
+        key = tuple(sorted(i.id for i in chosen))
+        if key not in seen:
+            seen.add(key)
+            out.append(chosen)
+    if not out:
+        raise CannotSuggest("No complete outfit includes the item you asked for; try another item or occasion.")
+    return out
+
+
+def context_bonus(outfit: list[Item], req: Request) -> tuple[float, list[str]]:
+    """Small additive adjustments from the occasion, weather and wish, with the reasons behind them."""
+    bonus, reasons = 0.0, []
+    cats = {i.category for i in outfit}
+    rules = OCCASIONS.get(req.occasion)
+    if rules:
+        good, bad = cats & rules["prefer"], cats & rules["avoid"]
+        bonus += 0.04 * len(good) - 0.08 * len(bad)
+        if good:
+            reasons.append(f"Suits {req.occasion}: {', '.join(sorted(good))}")
+    if req.temperature is not None:
+        if req.temperature < COLD_C:
+            warm = cats & COLD_PREFER
+            bonus += 0.04 * len(warm)
+            if warm:
+                reasons.append(f"Warm enough for {req.temperature:.0f}°C: {', '.join(sorted(warm))}")
+        elif req.temperature > WARM_C:
+            light = cats & WARM_PREFER
+            bonus += 0.04 * len(light) - 0.06 * len(cats & COLD_PREFER)
+            if light:
+                reasons.append(f"Light for {req.temperature:.0f}°C: {', '.join(sorted(light))}")
+    if req.rain:
+        bonus += 0.05 * len(cats & RAIN_PREFER) - 0.05 * len(cats & RAIN_AVOID)
+        if cats & RAIN_PREFER:
+            reasons.append("Ready for rain")
+    if req.wish_vector is not None:
+        sims = np.array([float(i.vector @ req.wish_vector) for i in outfit])
+        bonus += 0.3 * float(sims.mean())
+        best = outfit[int(np.argmax(sims))]
+        if sims.max() > 0.25:
+            reasons.append(f"Matches your wish “{req.wish}” ({best.category})")
+    return bonus, reasons
+
+
+def grader_inputs(outfit: list[Item]) -> list[dict]:
+    return [{"text_embedding": i.vector, "slot": i.slot} for i in outfit]
+
+
+def suggest(items: list[Item], req: Request, grader, taste=None) -> list[Suggestion]:
+    rng = np.random.default_rng(req.seed)
+    pool = candidates(items, req, rng)
+    graded = grader.score_many([grader_inputs(o) for o in pool])
+    scored = []
+    for outfit, (score, contributions) in zip(pool, graded):
+        bonus, reasons = context_bonus(outfit, req)
+        personal = 0.0
+        if taste is not None and taste.n_events:
+            x = np.stack([i.features for i in outfit]).mean(0)
+            personal = 0.5 * float(taste.score(x[None])[0])
+            liked = taste.explain(x)
+            if personal > 0.05 and liked:
+                reasons.append("You liked: " + ", ".join(f.split(":", 1)[1] for f in liked))
+        scored.append((score + bonus + personal, score, contributions, outfit, reasons))
+    scored.sort(key=lambda s: -s[0])
+    chosen: list[Suggestion] = []
+    used: dict[int, int] = {}
+    for _ in range(req.n):
+        best, best_value = None, -np.inf
+        for entry in scored[:400]:
+            overlap = sum(used.get(i.id, 0) for i in entry[3] if i.id not in req.include)
+            value = entry[0] - 0.15 * overlap
+            if value > best_value and all(entry[3] is not c.items for c in chosen):
+                best, best_value = entry, value
+        if best is None:
+            break
+        rank, score, contributions, outfit, reasons = best
+        for i in outfit:
+            used[i.id] = used.get(i.id, 0) + 1
+        reasons = [f"Grader score {score:.2f}"] + reasons
+        chosen.append(
+            Suggestion(outfit, score, contributions, rank, reasons, aesthetic_words([i.colours for i in outfit]))
+        )
+    return chosen
+
+
+def weakest_and_replacement(outfit: list[Item], closet: list[Item], grader) -> dict:
+    """Grade an outfit; name its weakest item and the closet item of the same slot that best replaces it."""
+    [(score, contributions)] = grader.score_many([grader_inputs(outfit)])
+    weakest = int(np.argmin(contributions))
+    target = outfit[weakest]
+    ids = {i.id for i in outfit}
+    options = [i for i in closet if i.slot == target.slot and i.id not in ids]
+    best = None
+    if options:
+        trials = [outfit[:weakest] + [o] + outfit[weakest + 1 :] for o in options]
+        results = grader.score_many([grader_inputs(t) for t in trials])
+        k = int(np.argmax([r[0] for r in results]))
+        if results[k][0] > score:
+            best = {"item": options[k], "score": results[k][0]}
+    return {
+        "score": score,
+        "contributions": contributions,
+        "weakest": target,
+        "replacement": best,
+        "words": aesthetic_words([i.colours for i in outfit]),
+    }

@@ -1,0 +1,167 @@
+"""Every write for outfits: suggestion jobs, graded outfits, feedback and wears."""
+
+import datetime
+import logging
+
+import numpy as np
+from django.db import transaction
+from django.utils import timezone
+
+from closet.models import Garment
+from recommend import engine, inference
+from recommend.models import Feedback, Outfit, OutfitItem, SuggestionRequest, Wear
+from recommend.selectors import closet_items, taste_for
+
+log = logging.getLogger(__name__)
+
+
+class OutfitInvalid(ValueError):
+    pass
+
+
+def suggestion_request_create(*, owner, params: dict) -> SuggestionRequest:
+    from recommend.tasks import suggest_task
+
+    with transaction.atomic():
+        req = SuggestionRequest.objects.create(owner=owner, params=params)
+        transaction.on_commit(lambda: suggest_task.delay(req.id))
+    return req
+
+
+def _engine_request(owner, params: dict) -> engine.Request:
+    exclude = set(Garment.objects.filter(owner=owner, in_laundry=True).values_list("id", flat=True))
+    days = params.get("avoid_worn_days") or 0
+    if days:
+        since = timezone.localdate() - datetime.timedelta(days=days)
+        exclude |= set(Wear.objects.filter(owner=owner, worn_on__gt=since).values_list("garment_id", flat=True))
+    wish = (params.get("wish") or "").strip()
+    return engine.Request(
+        n=params.get("n", 5),
+        occasion=params.get("occasion", ""),
+        temperature=params.get("temperature"),
+        rain=bool(params.get("rain")),
+        wish=wish,
+        wish_vector=inference.encode_text([wish])[0] if wish else None,
+        include=[g for g in [params.get("include")] if g],
+        exclude=exclude,
+        seed=params.get("seed", 0),
+    )
+
+
+def suggestion_run(*, request_id: int) -> SuggestionRequest:
+    """Compute the outfits of a request once (a conditional claim makes redeliveries no-ops)."""
+    if not SuggestionRequest.objects.filter(id=request_id, status=SuggestionRequest.Status.QUEUED).update(
+        status=SuggestionRequest.Status.RUNNING
+    ):
+        return SuggestionRequest.objects.get(id=request_id)
+    req = SuggestionRequest.objects.select_related("owner").get(id=request_id)
+    try:
+        items = closet_items(owner=req.owner)
+        suggestions = engine.suggest(
+            items, _engine_request(req.owner, req.params), inference.grader(), taste_for(owner=req.owner, items=items)
+        )
+    except engine.CannotSuggest as exc:
+        SuggestionRequest.objects.filter(id=req.id).update(status="failed", error=str(exc), finished_at=timezone.now())
+        return SuggestionRequest.objects.get(id=req.id)
+    with transaction.atomic():
+        for s in suggestions:
+            _outfit_save(
+                owner=req.owner,
+                items=s.items,
+                score=s.score,
+                contributions=s.contributions,
+                source=Outfit.Source.SUGGESTED,
+                rank_score=s.rank_score,
+                reasons=s.reasons,
+                words=s.words,
+                occasion=req.params.get("occasion", ""),
+                context=req.params,
+                request=req,
+            )
+        SuggestionRequest.objects.filter(id=req.id).update(status="done", finished_at=timezone.now())
+    return SuggestionRequest.objects.get(id=req.id)
+
+
+def _outfit_save(*, owner, items, score, contributions, source, **fields) -> Outfit:
+    outfit = Outfit.objects.create(
+        owner=owner, source=source, score=score, model_version=inference.grader_version(), **fields
+    )
+    OutfitItem.objects.bulk_create(
+        OutfitItem(outfit=outfit, garment_id=i.id, slot=i.slot, contribution=float(c), position=n)
+        for n, (i, c) in enumerate(zip(items, contributions))
+    )
+    return outfit
+
+
+def outfit_grade(*, owner, garment_ids: list[int]) -> tuple[Outfit, dict]:
+    """Score the user's own pick; name the weakest item and its best replacement from the closet."""
+    if not 2 <= len(set(garment_ids)) <= 8:
+        raise OutfitInvalid("Pick between 2 and 8 different items.")
+    closet = closet_items(owner=owner)
+    by_id = {i.id: i for i in closet}
+    missing = [g for g in garment_ids if g not in by_id]
+    if missing:
+        raise OutfitInvalid(f"Not in your closet (or not processed yet): {missing}.")
+    outfit_items = [by_id[g] for g in dict.fromkeys(garment_ids)]
+    verdict = engine.weakest_and_replacement(outfit_items, closet, inference.grader())
+    replacement = verdict["replacement"]
+    reasons = [f"Weakest item: {verdict['weakest'].category}"]
+    if replacement:
+        reasons.append(
+            f"Swap it for your {replacement['item'].category} (#{replacement['item'].id}) to reach {replacement['score']:.2f}"
+        )
+    outfit = _outfit_save(
+        owner=owner,
+        items=outfit_items,
+        score=verdict["score"],
+        contributions=verdict["contributions"],
+        source=Outfit.Source.GRADED,
+        rank_score=verdict["score"],
+        reasons=reasons,
+        words=verdict["words"],
+    )
+    return outfit, verdict
+
+
+@transaction.atomic
+def feedback_give(
+    *, owner, kind: str, outfit: Outfit | None = None, garment: Garment | None = None, day: datetime.date | None = None
+) -> Feedback:
+    """Like, dislike or "wore it". Wearing logs a wear for each item (once per item per day)."""
+    if (outfit is None) == (garment is None):
+        raise ValueError("Give feedback on an outfit or on a garment.")
+    fb = Feedback.objects.create(owner=owner, kind=kind, outfit=outfit, garment=garment)
+    if kind == Feedback.Kind.WORE:
+        day = day or timezone.localdate()
+        for g in [garment] if garment else list(outfit.garments.all()):
+            Wear.objects.get_or_create(owner=owner, garment=g, worn_on=day, defaults={"outfit": outfit})
+    return fb
+
+
+def garment_set_state(
+    *, garment: Garment, in_laundry: bool | None = None, price=None, name: str | None = None
+) -> Garment:
+    if in_laundry is not None:
+        garment.in_laundry = in_laundry
+    if price is not None:
+        garment.price = price
+    if name is not None:
+        garment.name = name[:200]
+    garment.save(update_fields=["in_laundry", "price", "name", "updated_at"])
+    return garment
+
+
+def outfits_for_item(items: list[engine.Item], grader, rng_seed: int = 0, threshold: float = 0.5) -> dict[int, int]:
+    """Versatility: in a sample of complete outfits, how many good ones (score >= threshold) each item is in."""
+    rng = np.random.default_rng(rng_seed)
+    try:
+        pool = engine.candidates(items, engine.Request(), rng)
+    except engine.CannotSuggest:
+        return {}
+    scores = grader.score_many([engine.grader_inputs(o) for o in pool])
+    counts: dict[int, int] = {}
+    for outfit, (score, _) in zip(pool, scores):
+        if score >= threshold:
+            for i in outfit:
+                counts[i.id] = counts.get(i.id, 0) + 1
+    return counts

@@ -1,0 +1,9 @@
+from celery import shared_task
+
+from recommend import services
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def suggest_task(request_id: int) -> None:
+    """Compute a "dress me" request (routed to the `gpu` queue); idempotent through its claim."""
+    services.suggestion_run(request_id=request_id)

@@ -1,0 +1,109 @@
+// Dress me, grade and stats pages: call the API, render outfit boards, send feedback.
+window.OUTFITS = (function () {
+  "use strict";
+  const csrf = () => document.querySelector("[name=csrfmiddlewaretoken]").value;
+  const status = text => { document.getElementById("status").textContent = text; };
+  const esc = s => String(s).replace(/[&<>"]/g, c => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]));
+
+  async function api(url, body, method) {
+    const res = await fetch(url, {
+      method: method || (body ? "POST" : "GET"), credentials: "same-origin",
+      headers: body ? {"Content-Type": "application/json", "X-CSRFToken": csrf()} : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(data.detail || JSON.stringify(data));
+    return data;
+  }
+
+  function board(outfit, extra) {
+    const items = outfit.items.map(i =>
+      `<figure class="${i.weakest ? "weakest" : ""}"><a href="/closet/garments/${i.garment}/"><img src="${i.cutout_url}" alt="${esc(i.category)}"></a>` +
+      `<figcaption>${esc(i.category)}${i.weakest && outfit.items.length > 1 ? " · weakest" : ""}</figcaption></figure>`).join("");
+    return `<section class="board" data-outfit="${outfit.id}">
+      <header><strong class="score">${Math.round(outfit.score * 100)}</strong><span>/100</span>
+      <span class="words">${outfit.words.map(esc).join(" · ")}</span></header>
+      <div class="board-items">${items}</div>
+      <ul class="reasons">${outfit.reasons.map(r => `<li>${esc(r)}</li>`).join("")}</ul>
+      ${extra || ""}
+      <div class="feedback">
+        <button type="button" data-kind="like">👍 Like</button>
+        <button type="button" data-kind="dislike">👎 Dislike</button>
+        <button type="button" data-kind="wore">Wore it today</button>
+        <span class="sent"></span>
+      </div></section>`;
+  }
+
+  function wireFeedback(root) {
+    root.querySelectorAll(".board .feedback button").forEach(btn => btn.addEventListener("click", async () => {
+      const section = btn.closest(".board");
+      try {
+        await api("/api/feedback/", {kind: btn.dataset.kind, outfit: Number(section.dataset.outfit)});
+        section.querySelector(".sent").textContent = btn.dataset.kind === "wore" ? "Logged as worn today." : "Thanks, noted.";
+      } catch (err) { section.querySelector(".sent").textContent = err.message; }
+    }));
+  }
+
+  function dressMe(url, pollBase) {
+    const form = document.getElementById("dress-form");
+    form.addEventListener("submit", async e => {
+      e.preventDefault();
+      const f = new FormData(form);
+      const body = {occasion: f.get("occasion"), rain: f.get("rain") === "on", wish: f.get("wish"),
+                    n: Number(f.get("n") || 5), avoid_worn_days: Number(f.get("avoid_worn_days") || 0)};
+      if (f.get("temperature") !== "") body.temperature = Number(f.get("temperature"));
+      if (f.get("include")) body.include = Number(f.get("include"));
+      status("Thinking…");
+      document.getElementById("outfits").innerHTML = "";
+      try {
+        const job = await api(url, body);
+        for (;;) {
+          const res = await api(`${pollBase}${job.id}/`);
+          if (res.status === "done") {
+            status(`${res.outfits.length} outfit(s)`);
+            const root = document.getElementById("outfits");
+            root.innerHTML = res.outfits.map(o => board(o)).join("");
+            wireFeedback(root);
+            return;
+          }
+          if (res.status === "failed") { status(res.error); return; }
+          await new Promise(r => setTimeout(r, 500));
+        }
+      } catch (err) { status(err.message); }
+    });
+  }
+
+  function grade(url) {
+    const form = document.getElementById("grade-form");
+    form.addEventListener("submit", async e => {
+      e.preventDefault();
+      const ids = [...form.querySelectorAll("input[name=garments]:checked")].map(i => Number(i.value));
+      status("Grading…");
+      try {
+        const res = await api(url, {garments: ids});
+        const swap = res.replacement
+          ? `<p class="swap">Swap the weakest item for <a href="/closet/garments/${res.replacement.garment}/">#${res.replacement.garment}</a>: ${Math.round(res.replacement.score * 100)}/100</p>`
+          : `<p class="swap">No item in your closet improves on it.</p>`;
+        status("");
+        const root = document.getElementById("outfits");
+        root.innerHTML = board(res.outfit, swap);
+        wireFeedback(root);
+      } catch (err) { status(err.message); }
+    });
+  }
+
+  async function stats(url) {
+    try {
+      const res = await api(url);
+      const tbody = document.querySelector("#stats tbody");
+      tbody.innerHTML = res.garments.map(g => `<tr class="${g.never_worn ? "never" : ""}">
+        <td><a href="/closet/garments/${g.id}/"><img class="thumb" src="${g.cutout_url}" alt=""> ${esc(g.name || g.category)}</a></td>
+        <td>${g.wears}${g.never_worn ? " (never worn)" : ""}</td><td>${g.price ?? "—"}</td>
+        <td>${g.cost_per_wear ?? "—"}</td><td>${g.versatility}</td></tr>`).join("");
+      document.getElementById("stats").hidden = false;
+      status(`${res.garments.length} items, ${res.never_worn} never worn.`);
+    } catch (err) { status(err.message); }
+  }
+
+  return {dressMe, grade, stats};
+})();
