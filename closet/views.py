@@ -8,6 +8,10 @@ from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
+from drf_spectacular.utils import extend_schema
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.permissions import IsAuthenticated
 
 from closet import selectors, services
 from closet.models import Garment, Photo
@@ -82,9 +86,12 @@ def garment_delete(request, pk):
     return redirect("closet:grid")
 
 
-@login_required
+@extend_schema(exclude=True)
+@api_view(["GET"])
+@authentication_classes([SessionAuthentication, TokenAuthentication])
+@permission_classes([IsAuthenticated])
 def media(request, name: str):
-    """Serve a private file only to its owner; strangers get 404 as if it did not exist."""
+    """Serve a private file only to its owner (session or API token); strangers get 404 as if it did not exist."""
     if ".." in Path(name).parts or name.startswith("/"):
         raise Http404
     owns = (

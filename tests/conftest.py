@@ -175,9 +175,12 @@ def start_worker(django_db_setup, django_db_blocker, broker_url, private_media_r
         worker.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def worker(start_worker):
-    return start_worker()
+    """One worker per test module, stopped after it, so no other worker steals a module's jobs."""
+    w = start_worker()
+    yield w
+    w.stop()
 
 
 def wait_for_jobs(job_ids, timeout=120):
