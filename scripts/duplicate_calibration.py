@@ -6,12 +6,16 @@ Run: .venv/bin/python scripts/duplicate_calibration.py   (prints JSON)
 import glob
 import io
 import json
+import sys
+from pathlib import Path
 
-import numpy as np
-import torch
-from PIL import Image, ImageEnhance
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ml.garment_category import load_checkpoint, preprocess
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from PIL import Image, ImageEnhance  # noqa: E402
+
+from ml.garment_category import load_checkpoint, preprocess  # noqa: E402
 
 torch.set_num_threads(1)
 model, config, _ = load_checkpoint("ml/weights/garment_category.pt")
