@@ -1,0 +1,28 @@
+"""Configuration of the outfit grader; it travels inside the checkpoint."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+
+from ml.outfit.slots import SLOTS
+
+
+@dataclass
+class OutfitConfig:
+    text_dim: int = 384  # all-MiniLM-L6-v2 space (item names, or photos through ml.bridge)
+    slots: list[str] = field(default_factory=lambda: list(SLOTS))
+    extra_dim: int = 16  # optional per-item features (colour, attributes); zeros when the app has none
+    d_model: int = 128
+    n_heads: int = 4
+    n_layers: int = 2
+    dropout: float = 0.1
+    max_items: int = 8
+    text_encoder: str = "all-MiniLM-L6-v2 (ml.text_encoder)"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> OutfitConfig:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})

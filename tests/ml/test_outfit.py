@@ -1,0 +1,122 @@
+"""Outfit grader: checkpoint, app-facing API invariants, evaluation loader, and a slot-breaking sanity check."""
+
+import json
+
+import numpy as np
+import pytest
+
+from ml.outfit import SLOTS, load_checkpoint, load_grader, slot_for_category
+from ml.outfit.data import read_maryland, split_maryland
+from ml.outfit.evaluate import add_arguments, load_eval_outfits, run
+from ml.taxonomy import GROUPS
+
+CHECKPOINT = "ml/weights/outfit_grader.pt"
+MARYLAND = "../shared/data/polyvore/maryland"
+
+
+@pytest.fixture(scope="module")
+def grader():
+    return load_grader(CHECKPOINT)
+
+
+def random_items(rng, slots):
+    out = []
+    for slot in slots:
+        v = rng.standard_normal(384).astype(np.float32)
+        out.append({"text_embedding": v / np.linalg.norm(v), "slot": slot})
+    return out
+
+
+def test_the_checkpoint_rebuilds_its_model_from_its_config():
+    model, config, meta = load_checkpoint(CHECKPOINT)
+    assert config.text_dim == 384 and config.slots == SLOTS
+    assert meta["model_version"].startswith("outfit-grader-v1-")
+    assert {"heldout", "protocol"} <= set(meta["scores"]) and "command" in meta and meta["data"]["split_rule"]
+
+
+def test_scores_are_probabilities_and_contributions_sum_to_the_logit(grader):
+    score, contributions = grader.score(random_items(np.random.default_rng(0), ["top", "bottom", "shoes", "bag"]))
+    assert 0.0 <= score <= 1.0 and len(contributions) == 4
+    assert abs(1 / (1 + np.exp(-sum(contributions))) - score) < 1e-5
+
+
+def test_permuting_items_permutes_contributions_and_keeps_the_score(grader):
+    items = random_items(np.random.default_rng(1), ["top", "bottom", "shoes", "bag", "accessory", "outerwear"])
+    perm = [3, 0, 5, 1, 4, 2]
+    score, contrib = grader.score(items)
+    score_p, contrib_p = grader.score([items[i] for i in perm])
+    assert abs(score - score_p) < 1e-5
+    assert np.allclose(np.array(contrib)[perm], contrib_p, atol=1e-5)
+
+
+def test_padding_in_a_batch_changes_nothing(grader):
+    rng = np.random.default_rng(2)
+    outfits = [
+        random_items(rng, s)
+        for s in (
+            ["top", "bottom"],
+            ["one-piece", "shoes", "bag", "accessory", "accessory", "outerwear", "bag", "top"],
+            ["top", "bottom", "shoes"],
+        )
+    ]
+    together = grader.score_many(outfits)
+    for outfit, (score, contrib) in zip(outfits, together):
+        alone_score, alone_contrib = grader.score(outfit)
+        assert abs(score - alone_score) < 1e-5 and np.allclose(contrib, alone_contrib, atol=1e-5)
+
+
+def test_every_taxonomy_group_maps_to_a_slot():
+    assert {slot_for_category(group, fines[0]) for group, fines in GROUPS.items()} == set(SLOTS)
+    assert slot_for_category("footwear", "shoes") == "shoes"
+    with pytest.raises(ValueError):
+        slot_for_category("hats", "cap")
+
+
+def test_the_evaluator_reads_the_original_maryland_label_layout(tmp_path, monkeypatch):
+    names = [
+        [
+            ("white cotton t-shirt", 21),
+            ("blue skinny jeans", 27),
+            ("white leather sneakers", 41),
+            ("black leather tote", 37),
+        ],
+        [("floral midi dress", 3), ("tan suede ankle boots", 41), ("straw bag", 37), ("gold hoop earrings", 0)],
+        [("grey wool sweater", 11), ("black pleated skirt", 9), ("black pumps", 41), ("red clutch", 37)],
+        [("striped shirt", 17), ("chino shorts", 28), ("canvas sneakers", 41), ("denim jacket", 25)],
+        [("silk blouse", 17), ("wide leg trousers", 27), ("pointed flats", 41), ("chain shoulder bag", 37)],
+    ]
+    outfits = [
+        {
+            "set_id": str(100 + s),
+            "items": [{"index": i + 1, "name": n, "categoryid": c, "image": ""} for i, (n, c) in enumerate(items)],
+        }
+        for s, items in enumerate(names)
+    ]
+    (tmp_path / "label").mkdir()
+    (tmp_path / "label" / "test_no_dup.json").write_text(json.dumps(outfits))
+    parser = __import__("argparse").ArgumentParser()
+    add_arguments(parser)
+    result = run(parser.parse_args(["--data", str(tmp_path), "--checkpoint", CHECKPOINT, "--threads", "1"]))
+    assert result["layout"] == "maryland-labels" and result["n"] == 5
+    assert result["inputs"] == {"photo": 0, "name": 20}
+    assert 0.0 <= result["auc"] <= 1.0 and 0.0 <= result["fitb"] <= 1.0 and "protocol" in result
+    loaded, _, _ = load_eval_outfits(tmp_path, {})
+    assert [it.slot for it in loaded[1].items] == ["one-piece", "shoes", "bag", "accessory"]
+    assert loaded[3].items[3].slot == "outerwear"
+
+
+@pytest.mark.skipif(not __import__("pathlib").Path(MARYLAND).exists(), reason="needs ../shared/data")
+def test_a_held_out_outfit_beats_itself_with_its_shoes_swapped_for_a_second_top(grader):
+    from ml.text_encoder import load_text_encoder
+
+    encoder = load_text_encoder()
+    heldout = [
+        o for o in split_maryland(read_maryland(MARYLAND))["heldout"] if {"top", "shoes"} <= {it.slot for it in o.items}
+    ][:6]
+    second_top = encoder.encode(["striped cotton t-shirt"])[0]
+    for outfit in heldout:
+        emb = encoder.encode([it.name for it in outfit.items])
+        items = [{"text_embedding": e, "slot": it.slot} for e, it in zip(emb, outfit.items)]
+        broken = [{"text_embedding": second_top, "slot": "top"} if it["slot"] == "shoes" else it for it in items]
+        (real, _), (bad, bad_contrib) = grader.score_many([items, broken])
+        assert real > bad
