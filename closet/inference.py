@@ -28,23 +28,43 @@ def category_model():
     return model, config, meta
 
 
+@functools.cache
+def style_bridge():
+    """Maps the category model's image embedding into the MiniLM text space (for outfits and wishes)."""
+    from ml.bridge import load_checkpoint as load_bridge
+
+    bridge, config, meta = load_bridge(settings.ML_WEIGHTS_DIR / "image_to_text.pt")
+    if config.garment_model_version and config.garment_model_version != model_version():
+        raise RuntimeError(f"image_to_text.pt was trained on {config.garment_model_version}, not {model_version()}")
+    return bridge.eval().to(settings.TORCH_DEVICE)
+
+
 def model_version() -> str:
     return category_model()[2]["model_version"]
 
 
 def classify(images: list[Image.Image]) -> list[dict]:
-    """Category probabilities and the L2-normalised embedding for each image (one batched pass)."""
+    """Category probabilities, the L2-normalised embedding and the style vector for each image (one pass)."""
     model, config, _ = category_model()
     batch = preprocess(images, config).to(settings.TORCH_DEVICE)
     with torch.inference_mode():
         logits, embedding = model(batch)
+        style = style_bridge()(embedding).float().cpu().numpy()  # (B, 384)
         probs = logits.float().softmax(-1).cpu().numpy()  # (B, C)
         embedding = embedding.float().cpu().numpy()  # (B, D)
     out = []
-    for p, e in zip(probs, embedding):
+    for p, e, st in zip(probs, embedding, style):
         order = np.argsort(-p)[:3]
         top = [{"category": config.classes[i], "confidence": round(float(p[i]), 4)} for i in order]
-        out.append({"category": top[0]["category"], "confidence": top[0]["confidence"], "top": top, "embedding": e})
+        out.append(
+            {
+                "category": top[0]["category"],
+                "confidence": top[0]["confidence"],
+                "top": top,
+                "embedding": e,
+                "style": st,
+            }
+        )
     return out
 
 

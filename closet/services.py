@@ -183,6 +183,7 @@ def _garment_save(*, photo: Photo, rgb, cut, colours, prediction) -> Garment:
         garment.colours = colours
         garment.colour_names = [c["name"] for c in colours]
     garment.embedding = prediction["embedding"]
+    garment.style_embedding = prediction["style"]
     garment.model_version = inference.model_version()
     garment.cutout.save("cutout.png", ContentFile(_cutout_png(rgb, cut.mask)), save=False)
     garment.mask.save("mask.png", ContentFile(_png(cut.mask)), save=False)

@@ -13,6 +13,7 @@ def load_models_before_fork(**kwargs):
 
     inference.configure_torch()
     inference.category_model()  # load weights once in the parent; children share them copy-on-write
+    inference.style_bridge()
 
 
 @worker_process_init.connect

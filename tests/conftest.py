@@ -237,3 +237,13 @@ def make_garment(db):
         return job.photo.garments.get()
 
     return make
+
+
+def wait_for(fetch, timeout=60):
+    """Poll until fetch() returns something truthy; return it."""
+    deadline = time.monotonic() + timeout
+    while not (value := fetch()):
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        time.sleep(0.3)
+    return value

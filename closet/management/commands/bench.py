@@ -34,13 +34,17 @@ class Command(BaseCommand):
     help = "Benchmark: photos/s through the whole ingest pipeline vs the bare backbone forward pass (JSON)."
 
     def add_arguments(self, parser):
-        parser.add_argument("what", choices=["ingest"])
+        parser.add_argument("what", choices=["ingest", "outfits"])
+        parser.add_argument("--closet-size", type=int, default=300)
         parser.add_argument("--photos", type=Path, default=DEFAULT_PHOTOS, help="folder of .jpg photos")
         parser.add_argument("--limit", type=int, default=50)
         parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
         parser.add_argument("--single", action="store_true", help="internal: one process, print its JSON")
 
-    def handle(self, *args, what, photos, limit, processes, single, **options):
+    def handle(self, *args, what, photos, limit, processes, single, closet_size, **options):
+        if what == "outfits":
+            self.stdout.write(json.dumps(self.outfits(photos, closet_size), indent=2))
+            return
         paths = sorted(photos.glob("*.jpg"))[:limit]
         if single:
             self.stdout.write(json.dumps(self.one_process(paths)))
@@ -148,3 +152,50 @@ class Command(BaseCommand):
                 model.backbone.features(x)  # (1, 1280)
                 seconds.append(time.perf_counter() - t)
         return _rate(seconds)
+
+    def outfits(self, photos: Path, size: int) -> dict:
+        """10 suggestions for a closet of `size` real garments: the whole service call, and the grader alone."""
+        from recommend import engine
+        from recommend import inference as outfit_inference
+        from recommend import services as outfit_services
+        from recommend.models import SuggestionRequest
+        from recommend.selectors import closet_items
+
+        inference.category_model()
+        outfit_inference.grader()
+        user = User.objects.create_user(username=f"bench-{uuid.uuid4().hex[:8]}", password=None)
+        paths = sorted(photos.glob("*.jpg"))
+        try:
+            for n in range(size):  # distinct photos when the folder has enough; else repeats, re-encoded
+                path = paths[n % len(paths)]
+                job = services.photo_upload(owner=user, name=f"{n}-{path.name}", data=path.read_bytes(), enqueue=False)
+                services.job_run(job_id=job.id)
+            runs = []
+            for seed in range(10):
+                req = SuggestionRequest.objects.create(owner=user, params={"n": 10, "seed": seed, "occasion": "casual"})
+                t = time.perf_counter()
+                outfit_services.suggestion_run(request_id=req.id)
+                runs.append(time.perf_counter() - t)
+            items = closet_items(owner=user)
+            pool = engine.candidates(items, engine.Request(), np.random.default_rng(0))
+            batch = [engine.grader_inputs(o) for o in pool]
+            outfit_inference.grader().score_many(batch)
+            t = time.perf_counter()
+            for _ in range(5):
+                outfit_inference.grader().score_many(batch)
+            grader_s = (time.perf_counter() - t) / 5
+        finally:
+            for photo in list(user.photos.all()):
+                services.photo_delete(photo=photo)
+            user.delete()
+        return {
+            "benchmark": "outfits",
+            "closet_size": size,
+            "distinct_photos": min(size, len(paths)),
+            "suggestions_per_request": 10,
+            "candidates_scored": len(pool),
+            "request_ms_p50": round(1000 * statistics.median(runs), 1),
+            "request_ms_max": round(1000 * max(runs), 1),
+            "grader_outfits_per_s": round(len(pool) / grader_s, 1),
+            "torch_threads": settings.TORCH_NUM_THREADS,
+        }

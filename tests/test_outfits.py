@@ -1,0 +1,188 @@
+"""Dress me, grade my outfit, feedback and closet statistics, on a closet made by the real pipeline."""
+
+import datetime
+
+import pytest
+
+from recommend import services
+from recommend.models import Outfit, SuggestionRequest, Wear
+from tests.conftest import wait_for
+
+CLOSET = [
+    ("t-shirt", 0),
+    ("t-shirt", 1),
+    ("longsleeve", 0),
+    ("shirt", 0),
+    ("pants", 0),
+    ("pants", 1),
+    ("shorts", 0),
+    ("skirt", 0),
+    ("dress", 0),
+    ("dress", 1),
+    ("shoes", 0),
+    ("shoes", 1),
+    ("outwear", 0),
+    ("outwear", 1),
+    ("hat", 0),
+]
+
+
+@pytest.fixture
+def closet(users, make_garment):
+    return {f"{p}{n}": make_garment(users["shopper"], p, n) for p, n in CLOSET}
+
+
+def complete(outfit: dict) -> bool:
+    slots = [i["slot"] for i in outfit["items"]]
+    return slots.count("shoes") == 1 and (("top" in slots and "bottom" in slots) or "one-piece" in slots)
+
+
+def run_suggest(user, **params):
+    """Run a request in this process (the worker path is covered by the end-to-end test)."""
+    req = SuggestionRequest.objects.create(owner=user, params={"n": 5, **params})
+    services.suggestion_run(request_id=req.id)
+    req.refresh_from_db()
+    assert req.status == "done", req.error
+    return [[oi.garment_id for oi in o.items.all()] for o in req.outfits.all()], req
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.worker
+def test_dress_me_returns_complete_diverse_outfits_through_the_api_and_a_worker(worker, users, api_for, closet):
+    client = api_for(users["shopper"])
+    res = client.post("/api/outfits/suggest/", {"n": 5, "occasion": "casual", "temperature": 18}, format="json")
+    assert res.status_code == 202
+    url = f"/api/outfits/suggestions/{res.json()['id']}/"
+    body = wait_for(lambda: (b := client.get(url).json())["status"] in ("done", "failed") and b)
+    assert body["status"] == "done", body["error"]
+    outfits = body["outfits"]
+    assert len(outfits) == 5
+    assert all(complete(o) for o in outfits)
+    assert all(0 <= o["score"] <= 1 and o["reasons"] and o["words"] for o in outfits)
+    assert len({tuple(sorted(i["garment"] for i in o["items"])) for o in outfits}) == 5
+    assert [o["rank_score"] for o in outfits] == sorted((o["rank_score"] for o in outfits), reverse=True)
+    mine = {g.id for g in closet.values()}
+    assert all(i["garment"] in mine for o in outfits for i in o["items"])
+    assert api_for(users["stranger"]).get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_required_item_is_in_every_outfit(users, closet):
+    outfits, _ = run_suggest(users["shopper"], include=closet["skirt0"].id)
+    assert outfits and all(closet["skirt0"].id in o for o in outfits)
+
+
+@pytest.mark.django_db
+def test_items_in_the_laundry_are_left_out(users, api_for, closet):
+    laundry = [closet["pants0"], closet["shoes0"], closet["t-shirt0"]]
+    for g in laundry:
+        assert (
+            api_for(users["shopper"])
+            .patch(f"/api/garments/{g.id}/state/", {"in_laundry": True}, format="json")
+            .status_code
+            == 200
+        )
+    outfits, _ = run_suggest(users["shopper"])
+    assert outfits and not {g.id for g in laundry} & {i for o in outfits for i in o}
+
+
+@pytest.mark.django_db
+def test_items_worn_in_the_last_days_are_left_out(users, api_for, closet):
+    client = api_for(users["shopper"])
+    yesterday = (datetime.date.today() - datetime.timedelta(days=1)).isoformat()
+    long_ago = (datetime.date.today() - datetime.timedelta(days=30)).isoformat()
+    client.post("/api/feedback/", {"kind": "wore", "garment": closet["shoes1"].id, "day": yesterday}, format="json")
+    client.post("/api/feedback/", {"kind": "wore", "garment": closet["dress0"].id, "day": long_ago}, format="json")
+    outfits, _ = run_suggest(users["shopper"], avoid_worn_days=7, n=8)
+    worn = {i for o in outfits for i in o}
+    assert closet["shoes1"].id not in worn
+    assert Wear.objects.filter(garment=closet["shoes1"]).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_occasion_and_the_weather_shape_the_outfits(users, closet):
+    formal, _ = run_suggest(users["shopper"], occasion="formal")
+    casual_only = {closet[k].id for k in ("t-shirt0", "t-shirt1", "shorts0", "hat0")}
+    assert formal and not casual_only & {i for o in formal for i in o}
+
+    outerwear = {closet["outwear0"].id, closet["outwear1"].id}
+    cold, _ = run_suggest(users["shopper"], temperature=3)
+    assert all(outerwear & set(o) for o in cold)
+    assert closet["shorts0"].id not in {i for o in cold for i in o}
+    hot, _ = run_suggest(users["shopper"], temperature=30)
+    assert not outerwear & {i for o in hot for i in o}
+
+
+@pytest.mark.django_db
+def test_it_explains_when_the_closet_cannot_make_an_outfit(users, make_garment):
+    make_garment(users["shopper"], "t-shirt")
+    make_garment(users["shopper"], "pants")
+    req = SuggestionRequest.objects.create(owner=users["shopper"], params={"n": 3})
+    services.suggestion_run(request_id=req.id)
+    req.refresh_from_db()
+    assert req.status == "failed" and "shoes" in req.error
+
+
+@pytest.mark.django_db
+def test_grading_names_the_weakest_item_and_a_better_swap(users, api_for, closet):
+    client = api_for(users["shopper"])
+    picked = [closet["shirt0"].id, closet["pants0"].id, closet["shoes0"].id]
+    res = client.post("/api/outfits/grade/", {"garments": picked}, format="json")
+    assert res.status_code == 201
+    body = res.json()
+    items = body["outfit"]["items"]
+    assert 0 <= body["score"] <= 1 and {i["garment"] for i in items} == set(picked)
+    weakest = min(items, key=lambda i: i["contribution"])
+    assert body["weakest"] == weakest["garment"] and weakest["weakest"]
+    if body["replacement"]:
+        swap = body["replacement"]["garment"]
+        assert swap not in picked and body["replacement"]["score"] > body["score"]
+        slot = {i["garment"]: i["slot"] for i in items}[weakest["garment"]]
+        regraded = client.post(
+            "/api/outfits/grade/", {"garments": [g if g != weakest["garment"] else swap for g in picked]}, format="json"
+        ).json()
+        assert abs(regraded["score"] - body["replacement"]["score"]) < 1e-3
+        assert {i["garment"]: i["slot"] for i in regraded["outfit"]["items"]}[swap] == slot
+    assert client.post("/api/outfits/grade/", {"garments": [closet["shirt0"].id]}, format="json").status_code == 400
+    stranger = api_for(users["stranger"]).post("/api/outfits/grade/", {"garments": picked}, format="json")
+    assert stranger.status_code == 400 and "Not in your closet" in stranger.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_feedback_logs_wears_and_feeds_the_statistics(users, api_for, closet):
+    client = api_for(users["shopper"])
+    client.patch(f"/api/garments/{closet['pants0'].id}/state/", {"price": "60.00"}, format="json")
+    _, req = run_suggest(users["shopper"], n=2)
+    outfit = req.outfits.first()
+    assert client.post("/api/feedback/", {"kind": "wore", "outfit": outfit.id}, format="json").status_code == 201
+    client.post("/api/feedback/", {"kind": "wore", "garment": closet["pants0"].id, "day": "2026-01-02"}, format="json")
+    client.post("/api/feedback/", {"kind": "wore", "garment": closet["pants0"].id, "day": "2026-01-03"}, format="json")
+    stats = {g["id"]: g for g in client.get("/api/closet/stats/").json()["garments"]}
+    for g in outfit.garments.all():
+        assert stats[g.id]["wears"] >= 1 and not stats[g.id]["never_worn"]
+    pants = stats[closet["pants0"].id]
+    assert pants["cost_per_wear"] == round(60 / pants["wears"], 2)
+    assert stats[closet["hat0"].id]["never_worn"]
+    assert sum(g["versatility"] for g in stats.values()) > 0
+    assert (
+        api_for(users["stranger"])
+        .post("/api/feedback/", {"kind": "like", "outfit": outfit.id}, format="json")
+        .status_code
+        == 404
+    )
+
+
+@pytest.mark.django_db
+def test_dislikes_push_an_item_down_the_suggestions(users, api_for, closet):
+    client = api_for(users["shopper"])
+    before, _ = run_suggest(users["shopper"], n=10, seed=1)
+    counts = {}
+    for o in before:
+        for i in o:
+            counts[i] = counts.get(i, 0) + 1
+    favourite = max(counts, key=counts.get)
+    for _ in range(5):
+        client.post("/api/feedback/", {"kind": "dislike", "garment": favourite}, format="json")
+    after, _ = run_suggest(users["shopper"], n=10, seed=1)
+    assert sum(favourite in o for o in after) < counts[favourite]
+    assert Outfit.objects.filter(owner=users["shopper"]).count() == 20
