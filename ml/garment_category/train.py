@@ -23,7 +23,7 @@ import shlex
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +33,7 @@ from PIL import Image
 
 from ml.garment_category.checkpoint import load_checkpoint, save_checkpoint
 from ml.garment_category.config import GarmentCategoryConfig
-from ml.garment_category.data import CLOTHING, PRODUCTS, SPLIT_FILE, Row, clothing_rows, product_rows, write_split
+from ml.garment_category.data import CLOTHING, PRODUCTS, Row, clothing_rows, product_rows, write_split
 from ml.garment_category.evaluate import evaluate_dir, metrics
 from ml.garment_category.model import GarmentClassifier
 from ml.garment_category.preprocess import resize_rgb, scale
@@ -78,21 +78,25 @@ def augment(x: torch.Tensor, out_size: int, g: torch.Generator) -> torch.Tensor:
         top = int(torch.randint(0, s - h + 1, (1,), generator=g))
         left = int(torch.randint(0, s - w + 1, (1,), generator=g))
         crop = x[i : i + 1, :, top : top + h, left : left + w].float()  # (1, 3, h, w)
-        crops.append(F.interpolate(crop, size=(out_size, out_size), mode="bilinear", antialias=True, align_corners=False))
+        crops.append(
+            F.interpolate(crop, size=(out_size, out_size), mode="bilinear", antialias=True, align_corners=False)
+        )
     y = torch.cat(crops)  # (B, 3, out, out)
     flip = torch.rand(b, generator=g) < 0.5
     y[flip] = y[flip].flip(3)
-    u = lambda lo, hi: (lo + (hi - lo) * torch.rand(b, 1, 1, 1, generator=g))  # noqa: E731
+    u = lambda lo, hi: lo + (hi - lo) * torch.rand(b, 1, 1, 1, generator=g)  # noqa: E731
     y = y * u(0.7, 1.3)  # brightness
     mean = y.mean((1, 2, 3), keepdim=True)
     y = (y - mean) * u(0.7, 1.3) + mean  # contrast
-    grey = (0.299 * y[:, 0:1] + 0.587 * y[:, 1:2] + 0.114 * y[:, 2:3])  # (B, 1, out, out)
+    grey = 0.299 * y[:, 0:1] + 0.587 * y[:, 1:2] + 0.114 * y[:, 2:3]  # (B, 1, out, out)
     y = (y - grey) * u(0.6, 1.4) + grey  # saturation
     return y.clamp(0, 255)
 
 
 @torch.inference_mode()
-def quick_eval(model: GarmentClassifier, config: GarmentCategoryConfig, x: torch.Tensor, labels: list[str], device: torch.device) -> dict:
+def quick_eval(
+    model: GarmentClassifier, config: GarmentCategoryConfig, x: torch.Tensor, labels: list[str], device: torch.device
+) -> dict:
     model.eval()
     out = []
     for i in range(0, len(x), 64):
@@ -104,7 +108,9 @@ def quick_eval(model: GarmentClassifier, config: GarmentCategoryConfig, x: torch
 
 def git_commit() -> str | None:
     try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
+        return subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
 
@@ -126,7 +132,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--cache-dir", default="ml/cache")
     p.add_argument("--eval-each-epoch", action="store_true", help="held-out accuracy after every epoch (~30 s each)")
     args = p.parse_args(argv)
-    command = "python -m ml.garment_category.train" + (" " + shlex.join(sys.argv[1:]) if argv is None and sys.argv[1:] else "")
+    command = "python -m ml.garment_category.train" + (
+        " " + shlex.join(sys.argv[1:]) if argv is None and sys.argv[1:] else ""
+    )
 
     t_start = time.time()
     torch.set_num_threads(args.threads)
@@ -146,7 +154,9 @@ def main(argv: list[str] | None = None) -> None:
     train_rows = [r for r in rows if r.sender_id not in held]
     val_rows = [r for r in rows if r.sender_id in held and r.source_label in EVAL_LABELS]
     prod_rows = product_rows(root / PRODUCTS, args.product_cap, args.seed)
-    log(f"clothing train {len(train_rows)}, held-out senders {len(held)} ({split['n_heldout']} rows, {len(val_rows)} in the 10 eval labels), product pool {len(prod_rows)}")
+    log(
+        f"clothing train {len(train_rows)}, held-out senders {len(held)} ({split['n_heldout']} rows, {len(val_rows)} in the 10 eval labels), product pool {len(prod_rows)}"
+    )
     cache = Path(args.cache_dir)
     x_train = load_images(train_rows, config.image_size, cache, "clothing-train")
     x_prod = load_images(prod_rows, config.image_size, cache, "products")
@@ -161,13 +171,18 @@ def main(argv: list[str] | None = None) -> None:
     params = [p for p in model.parameters() if p.requires_grad]
     decay = [p for p in params if p.ndim > 1]
     no_decay = [p for p in params if p.ndim <= 1]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=args.lr)
+    opt = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": args.weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=args.lr
+    )
     n_prod = min(args.products_per_epoch, len(prod_rows))
     steps_per_epoch = math.ceil((len(train_rows) + n_prod) / args.batch_size)
     total = steps_per_epoch * args.epochs
     warmup = min(100, total // 10)
     sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: (s + 1) / warmup if s < warmup else 0.5 * (1 + math.cos(math.pi * (s - warmup) / max(1, total - warmup)))
+        opt,
+        lambda s: (
+            (s + 1) / warmup if s < warmup else 0.5 * (1 + math.cos(math.pi * (s - warmup) / max(1, total - warmup)))
+        ),
     )
     log(f"device {device}, {sum(p.numel() for p in params) / 1e6:.2f}M trainable params, {steps_per_epoch} steps/epoch")
 
@@ -201,9 +216,16 @@ def main(argv: list[str] | None = None) -> None:
             correct += (logits.argmax(1) == yb).sum().item()
             seen += len(o)
             if step % 20 == 0:
-                log(f"epoch {epoch + 1}/{args.epochs} step {step}/{total} loss {loss_sum / seen:.3f} acc {correct / seen:.3f} "
-                    f"lr {sched.get_last_lr()[0]:.2e} {seen / (time.time() - t0):.1f} img/s")
-        entry = {"epoch": epoch + 1, "train_loss": round(loss_sum / seen, 4), "train_acc": round(correct / seen, 4), "seconds": round(time.time() - t0, 1)}
+                log(
+                    f"epoch {epoch + 1}/{args.epochs} step {step}/{total} loss {loss_sum / seen:.3f} acc {correct / seen:.3f} "
+                    f"lr {sched.get_last_lr()[0]:.2e} {seen / (time.time() - t0):.1f} img/s"
+                )
+        entry = {
+            "epoch": epoch + 1,
+            "train_loss": round(loss_sum / seen, 4),
+            "train_acc": round(correct / seen, 4),
+            "seconds": round(time.time() - t0, 1),
+        }
         if args.eval_each_epoch or epoch == args.epochs - 1:
             entry["heldout"] = quick_eval(model, config, x_val, val_labels, device)
         history.append(entry)
@@ -215,19 +237,26 @@ def main(argv: list[str] | None = None) -> None:
         "task": "garment-category",
         "data": {
             "clothing_dataset": f"{root / CLOTHING}/images.csv, labels mapped by ml.taxonomy.CLOTHING_DATASET (Other dropped, kids kept)",
-            "split": {"rule": split["rule"], "file": "ml/garment_category/splits.json", "heldout_senders": len(held),
-                      "train_rows": len(train_rows), "heldout_rows": split["n_heldout"]},
+            "split": {
+                "rule": split["rule"],
+                "file": "ml/garment_category/splits.json",
+                "heldout_senders": len(held),
+                "train_rows": len(train_rows),
+                "heldout_rows": split["n_heldout"],
+            },
             "products": f"{root / PRODUCTS}/styles.csv rows with an image, mapped by ml.taxonomy.PRODUCT_ARTICLE_TYPES, "
-                        f"<= {args.product_cap} per class ({len(prod_rows)} rows), {n_prod} drawn per epoch",
+            f"<= {args.product_cap} per class ({len(prod_rows)} rows), {n_prod} drawn per epoch",
         },
         "command": command,
         "seed": args.seed,
         "epochs": args.epochs,
-        "hyperparameters": {k: v for k, v in vars(args).items() if k not in ("data_root", "out", "cache_dir", "threads")},
+        "hyperparameters": {
+            k: v for k, v in vars(args).items() if k not in ("data_root", "out", "cache_dir", "threads")
+        },
         "history": history,
         "train_seconds": train_seconds,
         "device": str(device),
-        "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "git_commit": git_commit(),
     }
     out = Path(args.out)
@@ -238,7 +267,11 @@ def main(argv: list[str] | None = None) -> None:
     meta["scores"] = scores
     meta = save_checkpoint(out, model, config, meta)
     log(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB), {meta['model_version']}, total {time.time() - t_start:.0f}s")
-    print(json.dumps({**scores, "model_version": meta["model_version"], "checkpoint": str(out), "train_seconds": train_seconds}))
+    print(
+        json.dumps(
+            {**scores, "model_version": meta["model_version"], "checkpoint": str(out), "train_seconds": train_seconds}
+        )
+    )
 
 
 if __name__ == "__main__":
