@@ -151,16 +151,21 @@ def garment_set_state(
     return garment
 
 
-def outfits_for_item(items: list[engine.Item], grader, rng_seed: int = 0, threshold: float = 0.5) -> dict[int, int]:
-    """Versatility: in a sample of complete outfits, how many good ones (score >= threshold) each item is in."""
+def outfits_for_item(items: list[engine.Item], grader, rng_seed: int = 0, top_share: float = 0.25) -> dict[int, int]:
+    """Versatility: how many good outfits each item is in, among up to 1,500 complete outfits of the closet.
+
+    "Good" is relative: the best quarter of the closet's own outfits by grader score, so the count does not
+    depend on how the grader's scores happen to be calibrated.
+    """
     rng = np.random.default_rng(rng_seed)
     try:
         pool = engine.candidates(items, engine.Request(), rng)
     except engine.CannotSuggest:
         return {}
-    scores = grader.score_many([engine.grader_inputs(o) for o in pool])
+    scores = np.array([s for s, _ in grader.score_many([engine.grader_inputs(o) for o in pool])])
+    threshold = np.quantile(scores, 1 - top_share)
     counts: dict[int, int] = {}
-    for outfit, (score, _) in zip(pool, scores):
+    for outfit, score in zip(pool, scores):
         if score >= threshold:
             for i in outfit:
                 counts[i.id] = counts.get(i.id, 0) + 1
