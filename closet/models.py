@@ -102,6 +102,7 @@ class Garment(models.Model):
 
     name = models.CharField(max_length=200, blank=True)  # the user's words for it ("navy linen shirt")
     in_laundry = models.BooleanField(default=False)
+    considering = models.BooleanField(default=False)  # not owned yet: a purchase being considered
     price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
 
     duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -19,6 +19,7 @@ api = [
     path("garments/<int:pk>/", closet_apis.GarmentDetailApi.as_view(), name="api-garment"),
     path("garments/<int:pk>/similar/", closet_apis.GarmentSimilarApi.as_view(), name="api-garment-similar"),
     path("garments/<int:pk>/state/", recommend_apis.GarmentStateApi.as_view(), name="api-garment-state"),
+    path("garments/<int:pk>/unlock/", recommend_apis.GarmentUnlockApi.as_view(), name="api-garment-unlock"),
     path("outfits/", recommend_apis.OutfitListApi.as_view(), name="api-outfits"),
     path("outfits/suggest/", recommend_apis.SuggestApi.as_view(), name="api-suggest"),
     path("outfits/suggestions/<int:pk>/", recommend_apis.SuggestionDetailApi.as_view(), name="api-suggestion"),

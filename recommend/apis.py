@@ -151,6 +151,7 @@ class FeedbackApi(APIView):
 
 class GarmentStateInput(serializers.Serializer):
     in_laundry = serializers.BooleanField(required=False)
+    considering = serializers.BooleanField(required=False, help_text="not owned yet: a purchase being considered")
     price = serializers.DecimalField(max_digits=10, decimal_places=2, required=False, min_value=0)
     name = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
@@ -164,7 +165,21 @@ class GarmentStateApi(APIView):
         data = GarmentStateInput(data=request.data)
         data.is_valid(raise_exception=True)
         g = services.garment_set_state(garment=garment, **data.validated_data)
-        return Response({"id": g.id, "in_laundry": g.in_laundry, "price": g.price, "name": g.name})
+        return Response(
+            {"id": g.id, "in_laundry": g.in_laundry, "considering": g.considering, "price": g.price, "name": g.name}
+        )
+
+
+class GarmentUnlockApi(APIView):
+    """For an item marked as considered for purchase: how many good outfits it would unlock."""
+
+    @extend_schema(responses={200: dict})
+    def get(self, request, pk):
+        garment = get_object_or_404(Garment, pk=pk, owner=request.user)
+        try:
+            return Response(services.purchase_unlocks(owner=request.user, garment=garment))
+        except services.OutfitInvalid as exc:
+            return Response({"detail": str(exc)}, status=400)
 
 
 class ClosetStatsApi(APIView):

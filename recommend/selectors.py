@@ -7,11 +7,14 @@ from recommend import engine
 from recommend.models import Feedback, Outfit, OutfitItem
 
 
-def closet_items(*, owner) -> list[engine.Item]:
-    """The owner's processed garments as engine items (those without a style embedding are skipped)."""
+def closet_items(*, owner, considering: bool = False) -> list[engine.Item]:
+    """The owner's processed garments as engine items (those without a style embedding are skipped).
+
+    Items being considered for purchase are not in the closet yet: left out unless asked for.
+    """
     from ml.outfit import slot_for_category
 
-    rows = Garment.objects.filter(owner=owner, style_embedding__isnull=False).values(
+    rows = Garment.objects.filter(owner=owner, style_embedding__isnull=False, considering=considering).values(
         "id", "category", "category_group", "colours", "style_embedding"
     )
     return [

@@ -139,16 +139,55 @@ def feedback_give(
 
 
 def garment_set_state(
-    *, garment: Garment, in_laundry: bool | None = None, price=None, name: str | None = None
+    *,
+    garment: Garment,
+    in_laundry: bool | None = None,
+    price=None,
+    name: str | None = None,
+    considering: bool | None = None,
 ) -> Garment:
     if in_laundry is not None:
         garment.in_laundry = in_laundry
+    if considering is not None:
+        garment.considering = considering
     if price is not None:
         garment.price = price
     if name is not None:
         garment.name = name[:200]
-    garment.save(update_fields=["in_laundry", "price", "name", "updated_at"])
+    garment.save(update_fields=["in_laundry", "considering", "price", "name", "updated_at"])
     return garment
+
+
+def _good_threshold(scores: np.ndarray, top_share: float) -> float:
+    return float(np.quantile(scores, 1 - top_share))
+
+
+def purchase_unlocks(*, owner, garment: Garment, top_share: float = 0.25) -> dict:
+    """For an item being considered: how many good outfits it would make with what the owner has.
+
+    "Good" uses the same bar as versatility: the best quarter of the owner's current outfits.
+    """
+    owned = closet_items(owner=owner)
+    candidate = next((i for i in closet_items(owner=owner, considering=True) if i.id == garment.id), None)
+    if candidate is None:
+        raise OutfitInvalid("Mark the item as considered for purchase, and let it finish processing.")
+    grader = inference.grader()
+    rng = np.random.default_rng(0)
+    try:
+        current = engine.candidates(owned, engine.Request(), rng)
+        bar = _good_threshold(
+            np.array([s for s, _ in grader.score_many([engine.grader_inputs(o) for o in current])]), top_share
+        )
+        new = engine.candidates(owned + [candidate], engine.Request(include=[candidate.id]), rng)
+    except engine.CannotSuggest as exc:
+        raise OutfitInvalid(str(exc)) from exc
+    scores = np.array([s for s, _ in grader.score_many([engine.grader_inputs(o) for o in new])])
+    return {
+        "garment": garment.id,
+        "new_good_outfits": int((scores >= bar).sum()),
+        "new_outfits_checked": len(new),
+        "bar": round(bar, 4),
+    }
 
 
 def outfits_for_item(items: list[engine.Item], grader, rng_seed: int = 0, top_share: float = 0.25) -> dict[int, int]:
@@ -163,7 +202,7 @@ def outfits_for_item(items: list[engine.Item], grader, rng_seed: int = 0, top_sh
     except engine.CannotSuggest:
         return {}
     scores = np.array([s for s, _ in grader.score_many([engine.grader_inputs(o) for o in pool])])
-    threshold = np.quantile(scores, 1 - top_share)
+    threshold = _good_threshold(scores, top_share)
     counts: dict[int, int] = {}
     for outfit, score in zip(pool, scores):
         if score >= threshold:

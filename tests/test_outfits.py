@@ -187,3 +187,17 @@ def test_dislikes_push_an_item_down_the_suggestions(users, api_for, closet):
     after, _ = run_suggest(users["shopper"], n=10, seed=1)
     assert sum(favourite in o for o in after) < counts[favourite]
     assert Outfit.objects.filter(owner=users["shopper"]).count() == 20
+
+
+@pytest.mark.django_db
+def test_an_item_being_considered_is_kept_out_of_suggestions_and_counts_the_outfits_it_unlocks(users, api_for, closet):
+    client = api_for(users["shopper"])
+    wanted = closet["skirt0"]
+    assert client.get(f"/api/garments/{wanted.id}/unlock/").status_code == 400  # owned: nothing to unlock
+    client.patch(f"/api/garments/{wanted.id}/state/", {"considering": True}, format="json")
+    outfits, _ = run_suggest(users["shopper"], n=8)
+    assert wanted.id not in {i for o in outfits for i in o}
+    res = client.get(f"/api/garments/{wanted.id}/unlock/")
+    assert res.status_code == 200
+    body = res.json()
+    assert 0 <= body["new_good_outfits"] <= body["new_outfits_checked"] and body["new_outfits_checked"] > 0

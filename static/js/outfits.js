@@ -27,8 +27,8 @@ window.OUTFITS = (function () {
       <ul class="reasons">${outfit.reasons.map(r => `<li>${esc(r)}</li>`).join("")}</ul>
       ${extra || ""}
       <div class="feedback">
-        <button type="button" data-kind="like">👍 Like</button>
-        <button type="button" data-kind="dislike">👎 Dislike</button>
+        <button type="button" data-kind="like">Like</button>
+        <button type="button" data-kind="dislike">Dislike</button>
         <button type="button" data-kind="wore">Wore it today</button>
         <span class="sent"></span>
       </div></section>`;
