@@ -19,7 +19,9 @@ window.OUTFITS = (function () {
   function board(outfit, extra) {
     const items = outfit.items.map(i =>
       `<figure class="${i.weakest ? "weakest" : ""}"><a href="/closet/garments/${i.garment}/"><img src="${i.cutout_url}" alt="${esc(i.category)}"></a>` +
-      `<figcaption>${esc(i.category)}${i.weakest && outfit.items.length > 1 ? " · weakest" : ""}</figcaption></figure>`).join("");
+      `<figcaption>${esc(i.category)}${i.weakest && outfit.items.length > 1 ? " · weakest" : ""}</figcaption>` +
+      `<div class="item-feedback" data-garment="${i.garment}"><button type="button" data-kind="like" title="I like this item">like</button>` +
+      `<button type="button" data-kind="dislike" title="Not for me">not for me</button></div></figure>`).join("");
     return `<section class="board" data-outfit="${outfit.id}">
       <header><strong class="score">${Math.round(outfit.score * 100)}</strong><span>/100</span>
       <span class="words">${outfit.words.map(esc).join(" · ")}</span></header>
@@ -35,6 +37,13 @@ window.OUTFITS = (function () {
   }
 
   function wireFeedback(root) {
+    root.querySelectorAll(".board .item-feedback button").forEach(btn => btn.addEventListener("click", async () => {
+      const box = btn.closest(".item-feedback");
+      try {
+        await api("/api/feedback/", {kind: btn.dataset.kind, garment: Number(box.dataset.garment)});
+        box.textContent = btn.dataset.kind === "like" ? "liked" : "noted";
+      } catch (err) { box.textContent = err.message; }
+    }));
     root.querySelectorAll(".board .feedback button").forEach(btn => btn.addEventListener("click", async () => {
       const section = btn.closest(".board");
       try {
