@@ -63,6 +63,14 @@ def suggestion_run(*, request_id: int) -> SuggestionRequest:
     except engine.CannotSuggest as exc:
         SuggestionRequest.objects.filter(id=req.id).update(status="failed", error=str(exc), finished_at=timezone.now())
         return SuggestionRequest.objects.get(id=req.id)
+    except Exception:
+        log.exception("suggestion request %s failed", req.id)
+        SuggestionRequest.objects.filter(id=req.id).update(
+            status="failed",
+            error="Something went wrong while choosing outfits; please try again.",
+            finished_at=timezone.now(),
+        )
+        raise
     with transaction.atomic():
         for s in suggestions:
             _outfit_save(

@@ -56,3 +56,34 @@ def test_the_upload_page_takes_200_photos_at_once(worker, live_server, users, pa
     expect(page.locator("tr.upload-row")).to_have_count(200)
     expect(page.locator("tr.upload-row[data-state=done]")).to_have_count(200, timeout=300_000)
     expect(page.locator("#summary")).to_contain_text("200 done")
+
+
+def test_a_shopper_gets_dressed_grades_an_outfit_and_reacts_to_items(worker, live_server, users, page, make_garment):
+    for prefix in ("t-shirt", "shirt", "pants", "skirt", "shoes", "outwear"):
+        make_garment(users["shopper"], prefix)
+    login(page, live_server)
+    page.goto(f"{live_server.url}/outfits/")
+    page.select_option("select[name=occasion]", "work")
+    page.fill("input[name=temperature]", "8")
+    page.fill("input[name=wish]", "smart for the office")
+    page.click("#dress-form button[type=submit]")
+    boards = page.locator(".board")
+    expect(boards).to_have_count(5, timeout=60_000)
+    expect(boards.first.locator(".reasons")).to_contain_text("Grader score")
+    expect(boards.first.locator(".board-items figure.weakest")).to_have_count(1)
+    boards.first.locator(".item-feedback button[data-kind=dislike]").first.click()
+    expect(boards.first.locator(".item-feedback").first).to_have_text("noted")
+    boards.first.locator(".feedback button[data-kind=wore]").click()
+    expect(boards.first.locator(".sent")).to_have_text("Logged as worn today.")
+
+    page.goto(f"{live_server.url}/outfits/grade/")
+    picks = page.locator("input[name=garments]")
+    for i in range(3):
+        picks.nth(i).check()
+    page.click("#grade-form button[type=submit]")
+    expect(page.locator(".board .score")).to_have_count(1)
+    expect(page.locator(".board .swap")).to_be_visible()
+
+    page.goto(f"{live_server.url}/outfits/stats/")
+    expect(page.locator("#stats tbody tr")).to_have_count(6)
+    expect(page.locator("#status")).to_contain_text("6 items")
