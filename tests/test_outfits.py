@@ -201,3 +201,22 @@ def test_an_item_being_considered_is_kept_out_of_suggestions_and_counts_the_outf
     assert res.status_code == 200
     body = res.json()
     assert 0 <= body["new_good_outfits"] <= body["new_outfits_checked"] and body["new_outfits_checked"] > 0
+
+
+@pytest.mark.django_db
+def test_feedback_exports_as_outfit_training_data(users, api_for, closet, tmp_path):
+    import json
+
+    from django.core.management import call_command
+
+    client = api_for(users["shopper"])
+    _, req = run_suggest(users["shopper"], n=3)
+    liked, disliked, worn = list(req.outfits.all())
+    client.post("/api/feedback/", {"kind": "like", "outfit": liked.id}, format="json")
+    client.post("/api/feedback/", {"kind": "dislike", "outfit": disliked.id}, format="json")
+    client.post("/api/feedback/", {"kind": "wore", "outfit": worn.id}, format="json")
+    out = tmp_path / "app.jsonl"
+    call_command("export_outfit_data", out=out)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted(r["label"] for r in rows) == [0, 1, 1]
+    assert all(len(i["text_embedding"]) == 384 and i["slot"] for r in rows for i in r["items"])
