@@ -12,10 +12,10 @@ class OutfitConfig:
     text_dim: int = 384  # all-MiniLM-L6-v2 space (item names, or photos through ml.bridge)
     slots: list[str] = field(default_factory=lambda: list(SLOTS))
     extra_dim: int = 16  # optional per-item features (colour, attributes); zeros when the app has none
-    d_model: int = 128
-    n_heads: int = 4
-    n_layers: int = 2
-    dropout: float = 0.1
+    d_model: int = 64  # type-aware embedding size
+    hidden: int = 256  # item MLP width
+    dropout: float = 0.2
+    input_dropout: float = 0.1
     max_items: int = 8
     text_encoder: str = "all-MiniLM-L6-v2 (ml.text_encoder)"
 

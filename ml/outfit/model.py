@@ -1,10 +1,16 @@
-"""Outfit compatibility over an unordered bag of items (after Tangseng, Yamaguchi & Okatani 2018).
+"""Type-aware pairwise outfit compatibility (after Vasileva et al. 2018, "Learning type-aware embeddings").
 
-Each item is a text-space embedding, a one-hot slot and an optional extra vector. A per-item MLP and a
-few self-attention blocks without positional encoding let every item see the others; each item then
-gets a scalar term (the outfit's slot counts are added to every item, so a missing or doubled slot
-is plain to see), and the outfit logit is their mean over real items. Permuting items permutes the
-terms and leaves the logit unchanged; padding never reaches a real item.
+Each item (its 384-d text-space vector, one-hot slot and optional extra vector) goes through a shared
+MLP into a ``d_model`` space. Every unordered slot pair (s, t) has a learned diagonal mask m_st, and a
+pair of items is compatible when they are close in their pair's masked subspace::
+
+    c_ij = -|| m_{s_i s_j} * (f_i - f_j) ||_2 + bias_{s_i s_j}
+
+The outfit logit is ``scale * mean_{i<j} c_ij + bias + g(slot counts)``, where ``g`` is a small MLP on
+how many items of each slot the outfit holds (so two tops and no shoes can score low whatever the items).
+Item i's contribution is ``scale * sum_{j != i} c_ij / (n (n - 1))`` (its pair terms, each pair split
+evenly between its two items) plus ``(bias + g) / n``: the contributions sum to the logit, and the lowest
+belongs to the item whose pairs are worst. Permuting items permutes the terms; padding reaches no real item.
 """
 
 from __future__ import annotations
@@ -16,37 +22,28 @@ from torch import nn
 from ml.outfit.config import OutfitConfig
 
 
-class SetAttentionBlock(nn.Module):
-    def __init__(self, d: int, heads: int, dropout: float) -> None:
-        super().__init__()
-        self.heads = heads
-        self.norm1 = nn.LayerNorm(d)
-        self.qkv = nn.Linear(d, 3 * d)
-        self.proj = nn.Linear(d, d)
-        self.norm2 = nn.LayerNorm(d)
-        self.ffn = nn.Sequential(nn.Linear(d, 2 * d), nn.GELU(), nn.Linear(2 * d, d))
-        self.drop = nn.Dropout(dropout)
-
-    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        b, n, d = x.shape
-        q, k, v = self.qkv(self.norm1(x)).view(b, n, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
-        y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask[:, None, None, :])  # (B, H, N, D/H)
-        x = x + self.drop(self.proj(y.transpose(1, 2).reshape(b, n, d)))
-        return x + self.drop(self.ffn(self.norm2(x)))
-
-
 class OutfitGrader(nn.Module):
     def __init__(self, config: OutfitConfig) -> None:
         super().__init__()
         self.config = config
-        d = config.d_model
-        in_dim = config.text_dim + len(config.slots) + config.extra_dim
-        self.item = nn.Sequential(nn.Linear(in_dim, d), nn.GELU(), nn.Dropout(config.dropout), nn.Linear(d, d))
-        self.slot_counts = nn.Linear(len(config.slots), d)  # how many items of each slot the outfit holds
-        self.blocks = nn.ModuleList(
-            SetAttentionBlock(d, config.n_heads, config.dropout) for _ in range(config.n_layers)
+        d, h, s = config.d_model, config.hidden, len(config.slots)
+        in_dim = config.text_dim + s + config.extra_dim
+        self.item = nn.Sequential(
+            nn.Dropout(config.input_dropout),
+            nn.Linear(in_dim, h),
+            nn.GELU(),
+            nn.Dropout(config.dropout),
+            nn.Linear(h, d),
         )
-        self.head = nn.Sequential(nn.LayerNorm(d), nn.Linear(d, 1))
+        self.pair_mask = nn.Parameter(torch.ones(s, s, d))  # symmetrised in forward
+        self.pair_bias = nn.Parameter(torch.zeros(s, s))  # symmetrised in forward
+        self.scale = nn.Parameter(torch.tensor(4.0))
+        self.bias = nn.Parameter(torch.tensor(0.0))
+        self.slot_counts = nn.Sequential(nn.Linear(s, 32), nn.GELU(), nn.Linear(32, 1))
+
+    def embed(self, text: torch.Tensor, slot: torch.Tensor, extra: torch.Tensor) -> torch.Tensor:
+        f = self.item(torch.cat([text, slot, extra], dim=-1))  # (B, N, d)
+        return F.normalize(f, dim=-1)
 
     def forward(
         self, text: torch.Tensor, slot: torch.Tensor, extra: torch.Tensor, mask: torch.Tensor
@@ -54,10 +51,20 @@ class OutfitGrader(nn.Module):
         """text (B, N, T), slot one-hot (B, N, S), extra (B, N, E), mask (B, N) bool of real items.
 
         Returns the outfit logit (B,) and per-item terms (B, N) that sum to it (zero at padding)."""
-        counts = (slot * mask.unsqueeze(-1)).sum(1, keepdim=True)  # (B, 1, S), order-invariant
-        x = self.item(torch.cat([text, slot, extra], dim=-1)) + self.slot_counts(counts)  # (B, N, d)
-        for block in self.blocks:
-            x = block(x, mask)
-        terms = self.head(x).squeeze(-1) * mask  # (B, N)
-        terms = terms / mask.sum(1, keepdim=True).clamp(min=1)
+        b, n, _ = text.shape
+        f = self.embed(text, slot, extra)  # (B, N, d)
+        si = slot.argmax(-1)  # (B, N)
+        masks = 0.5 * (self.pair_mask + self.pair_mask.transpose(0, 1))  # (S, S, d)
+        biases = 0.5 * (self.pair_bias + self.pair_bias.T)  # (S, S)
+        m = masks[si[:, :, None], si[:, None, :]]  # (B, N, N, d)
+        diff = f[:, :, None, :] - f[:, None, :, :]  # (B, N, N, d)
+        c = -((m * diff).pow(2).sum(-1) + 1e-6).sqrt() + biases[si[:, :, None], si[:, None, :]]  # (B, N, N)
+        eye = torch.eye(n, dtype=torch.bool, device=text.device)
+        pairs = mask[:, :, None] & mask[:, None, :] & ~eye  # (B, N, N)
+        k = mask.sum(1).clamp(min=1).float()  # (B,) items per outfit
+        ordered = (k * (k - 1)).clamp(min=1)  # (B,) ordered pairs
+        pair_terms = self.scale * (c * pairs).sum(2) / ordered[:, None]  # (B, N)
+        counts = (slot * mask.unsqueeze(-1)).sum(1)  # (B, S), order-invariant
+        set_term = self.bias + self.slot_counts(counts).squeeze(-1)  # (B,)
+        terms = (pair_terms + (set_term / k)[:, None]) * mask  # (B, N)
         return terms.sum(1), terms

@@ -2,10 +2,15 @@
 
     python -m ml.outfit.train --data ../shared/data/polyvore/maryland --out ml/weights/outfit_grader.pt
 
-Each epoch every training outfit is a positive, with fresh seeded negatives: one that swaps a random
-item for a random same-slot item from the training pool, and (for half the outfits) one that swaps an
-item for a second item of a slot the outfit already has (two tops and no shoes). BCE; the epoch with
-the best AUC on the model-selection outfits is kept; the held-out split is scored once at the end.
+Two losses per batch of training outfits, all negatives fresh and seeded each step, drawn from the
+training pool only:
+  rank: every item of every outfit is blanked in turn and must beat ``--candidates - 1`` random items
+        of its slot (softmax cross-entropy; a fill-in-the-blank objective, many negatives per outfit);
+  bce:  the outfits as positives against ``--swap-negatives`` same-slot swaps each, plus (for a share of
+        outfits) a slot-breaking swap (an item replaced by a second item of a slot the outfit already
+        has: two tops and no shoes), which trains the slot-count term.
+The epoch with the best mean AUC over three negative draws on the model-selection outfits (a slice of
+the training outfits) is kept; the held-out split is scored once at the end and never used for choosing.
 """
 
 from __future__ import annotations
@@ -65,6 +70,22 @@ def build_table(outfits) -> tuple[ItemTable, dict[str, list[int]]]:
     return ItemTable(name_embeddings(names), [k[1] for k in keys], names), rows
 
 
+def fitb_loss(model, table, batch, pool, k, rng, config) -> torch.Tensor:
+    """Blank every item of every outfit in turn; cross-entropy of the true item against ``k - 1`` random
+    same-slot items from the training pool (candidates sharing the true item's name are masked out)."""
+    outfits, cands, names_clash = [], [], []
+    for rows in batch:
+        for i, true in enumerate(rows):
+            p = pool[table.slot(true)]
+            others = p[rng.integers(len(p), size=k - 1)]
+            group = [true] + [int(c) for c in others]
+            names_clash.append([False] + [table.names[c] == table.names[true] or c in rows for c in group[1:]])
+            outfits.extend(rows[:i] + [c] + rows[i + 1 :] for c in group)
+    logits, _ = model(*row_tensors(table, outfits, config))
+    logits = logits.view(-1, k).masked_fill(torch.tensor(names_clash), float("-inf"))  # (Q, k)
+    return F.cross_entropy(logits, torch.zeros(len(logits), dtype=torch.long))
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m ml.outfit.train")
     p.add_argument("--data", default="../shared/data/polyvore/maryland")
@@ -76,6 +97,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument(
         "--slot-breaking-share", type=float, default=0.5, help="share of outfits also given a slot-breaking negative"
     )
+    p.add_argument("--swap-negatives", type=int, default=2, help="same-slot swapped negatives per outfit per step")
+    p.add_argument("--candidates", type=int, default=16, help="same-slot candidates per blanked item (rank loss)")
+    p.add_argument("--rank-weight", type=float, default=1.0)
+    p.add_argument("--d-model", type=int, default=64)
+    p.add_argument("--hidden", type=int, default=256)
+    p.add_argument("--dropout", type=float, default=0.2)
+    p.add_argument("--input-dropout", type=float, default=0.1)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
     args = p.parse_args(argv)
@@ -93,48 +121,55 @@ def main(argv: list[str] | None = None) -> None:
     fit_pool = {s: np.intersect1d(pool, fit_items) for s, pool in table.pools.items()}
     print({k: len(v) for k, v in split.items()}, file=sys.stderr)
 
-    config = OutfitConfig()
+    config = OutfitConfig(
+        d_model=args.d_model, hidden=args.hidden, dropout=args.dropout, input_dropout=args.input_dropout
+    )
     model = OutfitGrader(config)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
-    steps = args.epochs * ((len(fit) * (2 + args.slot_breaking_share)) // args.batch_size + 1)
+    steps = args.epochs * (len(fit) // args.batch_size + 1)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=int(steps) + 10, pct_start=0.1)
     rng = np.random.default_rng(args.seed)
     best = (-1.0, None, None)
     history = []
     for epoch in range(args.epochs):
         model.train()
-        examples = [(rows, 1.0) for rows in fit]
-        for rows in fit:
-            neg = same_slot_swap(rows, table, fit_pool, rng)
-            if neg is not None:
-                examples.append((neg, 0.0))
-            if rng.random() < args.slot_breaking_share:
-                neg = slot_breaking_swap(rows, table, fit_pool, rng)
-                if neg is not None:
-                    examples.append((neg, 0.0))
-        order = rng.permutation(len(examples))
+        order = rng.permutation(len(fit))
         total = 0.0
         for s in range(0, len(order), args.batch_size):
-            batch = [examples[i] for i in order[s : s + args.batch_size]]
-            logits, _ = model(*row_tensors(table, [b[0] for b in batch], config))
-            loss = F.binary_cross_entropy_with_logits(logits, torch.tensor([b[1] for b in batch]))
+            batch = [fit[i] for i in order[s : s + args.batch_size]]
+            loss = fitb_loss(model, table, batch, fit_pool, args.candidates, rng, config)
+            examples = [(rows, 1.0) for rows in batch]
+            for rows in batch:
+                for _ in range(args.swap_negatives):
+                    neg = same_slot_swap(rows, table, fit_pool, rng)
+                    if neg is not None:
+                        examples.append((neg, 0.0))
+                if rng.random() < args.slot_breaking_share:
+                    neg = slot_breaking_swap(rows, table, fit_pool, rng)
+                    if neg is not None:
+                        examples.append((neg, 0.0))
+            logits, _ = model(*row_tensors(table, [e[0] for e in examples], config))
+            bce = F.binary_cross_entropy_with_logits(logits, torch.tensor([e[1] for e in examples]))
+            loss = args.rank_weight * loss + bce
             opt.zero_grad()
             loss.backward()
             opt.step()
             sched.step()
             total += loss.item() * len(batch)
-        scores = evaluate_rows(model, table, select, seed=1)
+        scores = [evaluate_rows(model, table, select, seed=seed) for seed in (1, 2, 3)]
+        sel_auc = float(np.mean([x["auc"] for x in scores]))
+        sel_fitb = float(np.mean([x["fitb"] for x in scores]))
         history.append(
             {
                 "epoch": epoch + 1,
-                "loss": round(total / len(examples), 4),
-                "select_auc": round(scores["auc"], 4),
-                "select_fitb": round(scores["fitb"], 4),
+                "loss": round(total / len(fit), 4),
+                "select_auc": round(sel_auc, 4),
+                "select_fitb": round(sel_fitb, 4),
             }
         )
         print(json.dumps(history[-1]), file=sys.stderr)
-        if scores["auc"] > best[0]:
-            best = (scores["auc"], copy.deepcopy(model.state_dict()), epoch + 1)
+        if sel_auc > best[0]:
+            best = (sel_auc, copy.deepcopy(model.state_dict()), epoch + 1)
     model.load_state_dict(best[1])
     heldout_scores = evaluate_rows(model, table, heldout, seed=0)
     select_scores = evaluate_rows(model, table, select, seed=1)
@@ -149,7 +184,10 @@ def main(argv: list[str] | None = None) -> None:
         },
         "command": "python -m ml.outfit.train " + shlex.join(argv if argv is not None else sys.argv[1:]),
         "seed": args.seed,
-        "negatives": "per epoch, seeded: same-slot swap from the training pool for every outfit; slot-breaking swap for a share",
+        "negatives": (
+            "per step, seeded, from the training pool: rank loss = each item vs --candidates-1 random same-slot "
+            "items; bce = --swap-negatives same-slot swaps per outfit + slot-breaking swap for a share"
+        ),
         "best_epoch": best[2],
         "scores": {
             "heldout": heldout_scores,

@@ -40,6 +40,14 @@ def test_scores_are_probabilities_and_contributions_sum_to_the_logit(grader):
     assert abs(1 / (1 + np.exp(-sum(contributions))) - score) < 1e-5
 
 
+def test_a_single_item_and_a_pair_are_scored(grader):
+    rng = np.random.default_rng(3)
+    for slots in (["top"], ["top", "bottom"]):
+        score, contributions = grader.score(random_items(rng, slots))
+        assert 0.0 <= score <= 1.0 and len(contributions) == len(slots)
+        assert abs(1 / (1 + np.exp(-sum(contributions))) - score) < 1e-5
+
+
 def test_permuting_items_permutes_contributions_and_keeps_the_score(grader):
     items = random_items(np.random.default_rng(1), ["top", "bottom", "shoes", "bag", "accessory", "outerwear"])
     perm = [3, 0, 5, 1, 4, 2]
