@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from pgvector.django import HnswIndex, VectorField
 
+from fashionsite.jobs import JobStatus
 from ml.taxonomy import CLASSES, GROUP_OF, LABELS
 
 EMBEDDING_DIM = 1280
@@ -47,11 +48,7 @@ class Photo(models.Model):
 class IngestJob(models.Model):
     """One worker job per photo. The status is the user's view of it; the claim fields keep it exactly-once."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        DONE = "done"
-        FAILED = "failed"
+    Status = JobStatus
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ingest_jobs")
     photo = models.OneToOneField(Photo, on_delete=models.CASCADE, related_name="job")

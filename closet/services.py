@@ -208,14 +208,8 @@ def garment_correct(
         if category is not None and category != garment.category:
             if category not in CLASSES:
                 raise ValueError(f"Unknown category {category!r}.")
-            Correction.objects.create(
-                garment=garment,
-                owner=user,
-                field="category",
-                predicted=garment.category_predicted,
-                corrected=category,
-                model_version=garment.model_version,
-                photo_sha256=garment.photo.sha256,
+            _correction_keep(
+                garment=garment, user=user, field="category", predicted=garment.category_predicted, corrected=category
             )
             garment.category, garment.category_group = category, GROUP_OF[category]
             garment.category_source = Garment.Source.USER
@@ -223,14 +217,8 @@ def garment_correct(
             unknown = [n for n in colour_names if n not in PALETTE]
             if unknown or len(colour_names) > 3:
                 raise ValueError(f"Colours must be up to 3 of the palette names; unknown: {unknown}.")
-            Correction.objects.create(
-                garment=garment,
-                owner=user,
-                field="colours",
-                predicted=garment.colours_predicted,
-                corrected=colour_names,
-                model_version=garment.model_version,
-                photo_sha256=garment.photo.sha256,
+            _correction_keep(
+                garment=garment, user=user, field="colours", predicted=garment.colours_predicted, corrected=colour_names
             )
             share = round(1 / len(colour_names), 3) if colour_names else 0
             garment.colours = [{"name": n, "hex": PALETTE[n], "share": share} for n in colour_names]
@@ -238,6 +226,18 @@ def garment_correct(
             garment.colours_source = Garment.Source.USER
         garment.save()
     return garment
+
+
+def _correction_keep(*, garment: Garment, user, field: str, predicted, corrected) -> Correction:
+    return Correction.objects.create(
+        garment=garment,
+        owner=user,
+        field=field,
+        predicted=predicted,
+        corrected=corrected,
+        model_version=garment.model_version,
+        photo_sha256=garment.photo.sha256,
+    )
 
 
 def photo_delete(*, photo: Photo) -> None:

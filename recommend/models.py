@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 
 from closet.models import Garment
+from fashionsite.jobs import JobStatus
 
 
 class Outfit(models.Model):
@@ -46,11 +47,7 @@ class OutfitItem(models.Model):
 class SuggestionRequest(models.Model):
     """A "dress me" job: the worker fills in the outfits."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        DONE = "done"
-        FAILED = "failed"
+    Status = JobStatus
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="suggestion_requests")
     params = models.JSONField()
