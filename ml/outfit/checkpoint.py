@@ -1,42 +1,21 @@
-"""Save/load an outfit grader checkpoint: ``{config, state_dict, meta}`` that rebuilds its own model."""
+"""Save/load an outfit grader checkpoint (see ml/checkpoint.py)."""
 
 from __future__ import annotations
 
-import hashlib
 import os
-from pathlib import Path
 
 import torch
 
+from ml.checkpoint import load_fp16, save_fp16
 from ml.outfit.config import OutfitConfig
 from ml.outfit.model import OutfitGrader
 
 
-def model_version(state_dict: dict[str, torch.Tensor]) -> str:
-    h = hashlib.sha256()
-    for k in sorted(state_dict):
-        h.update(k.encode())
-        h.update(state_dict[k].contiguous().view(-1).view(torch.uint8).numpy().tobytes())
-    return f"outfit-grader-v1-{h.hexdigest()[:8]}"
-
-
 def save_checkpoint(path: str | os.PathLike, model: OutfitGrader, config: OutfitConfig, meta: dict) -> dict:
-    """Write the checkpoint (weights as float16); fills ``meta["model_version"]`` and returns the meta."""
-    state = {k: v.detach().cpu().half() if v.is_floating_point() else v.cpu() for k, v in model.state_dict().items()}
-    meta = {**meta, "model_version": model_version(state)}
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"config": config.to_dict(), "state_dict": state, "meta": meta}, path)
-    return meta
+    return save_fp16(path, model, config, meta, "outfit-grader-v1")
 
 
 def load_checkpoint(
     path: str | os.PathLike, map_location: str | torch.device = "cpu"
 ) -> tuple[OutfitGrader, OutfitConfig, dict]:
-    """Rebuild ``(model, config, meta)``; float32, eval mode."""
-    ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    config = OutfitConfig.from_dict(ckpt["config"])
-    model = OutfitGrader(config)
-    model.load_state_dict(
-        {k: v.float() if v.is_floating_point() else v for k, v in ckpt["state_dict"].items()}, strict=True
-    )
-    return model.eval().to(map_location), config, ckpt["meta"]
+    return load_fp16(path, OutfitConfig, OutfitGrader, map_location)
