@@ -41,6 +41,7 @@ from ml.outfit.data import (
 )
 from ml.outfit.evaluate import PROTOCOL, evaluate_rows, row_tensors
 from ml.outfit.model import OutfitGrader
+from ml.outfit.slots import SLOTS
 
 CACHE = Path(__file__).resolve().parents[1] / "cache"
 
@@ -73,7 +74,7 @@ def build_table(outfits) -> tuple[ItemTable, dict[str, list[int]]]:
 def fitb_loss(model, table, batch, pool, k, rng, config) -> torch.Tensor:
     """Blank every item of every outfit in turn; cross-entropy of the true item against ``k - 1`` random
     same-slot items from the training pool (candidates sharing the true item's name are masked out)."""
-    outfits, cands, names_clash = [], [], []
+    outfits, names_clash = [], []
     for rows in batch:
         for i, true in enumerate(rows):
             p = pool[table.slot(true)]
@@ -84,6 +85,23 @@ def fitb_loss(model, table, batch, pool, k, rng, config) -> torch.Tensor:
     logits, _ = model(*row_tensors(table, outfits, config))
     logits = logits.view(-1, k).masked_fill(torch.tensor(names_clash), float("-inf"))  # (Q, k)
     return F.cross_entropy(logits, torch.zeros(len(logits), dtype=torch.long))
+
+
+def add_app_outfits(table: ItemTable, path: Path) -> tuple[ItemTable, list[list[int]], list[list[int]]]:
+    """Append the app's items to the table; return it with the app's positive and negative outfits as rows."""
+    records = [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+    embeddings, slots, names = [table.embeddings], [SLOTS[i] for i in table.slot_index], list(table.names)
+    positives, negatives, n = [], [], len(table.names)
+    for k, record in enumerate(records):
+        rows = []
+        for j, item in enumerate(record["items"]):
+            embeddings.append(np.asarray(item["text_embedding"], np.float32)[None])
+            slots.append(item["slot"])
+            names.append(f"app:{k}:{j}")
+            rows.append(n)
+            n += 1
+        (positives if record["label"] else negatives).append(rows)
+    return ItemTable(np.concatenate(embeddings), slots, names), positives, negatives
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -106,6 +124,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--input-dropout", type=float, default=0.1)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument(
+        "--app-data",
+        type=Path,
+        help="JSONL from `manage.py export_outfit_data`: outfits people liked or wore (extra positives) and "
+        "disliked (extra negatives), items as text-space vectors",
+    )
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -117,6 +141,11 @@ def main(argv: list[str] | None = None) -> None:
     fit = [rows_of[o.set_id] for o in split["fit"]]
     select = [rows_of[o.set_id] for o in split["select"]]
     heldout = [rows_of[o.set_id] for o in split["heldout"]]
+    app_pos, app_neg = [], []
+    if args.app_data:
+        table, app_pos, app_neg = add_app_outfits(table, args.app_data)
+        fit = fit + app_pos
+        print({"app_positives": len(app_pos), "app_negatives": len(app_neg)}, file=sys.stderr)
     fit_items = sorted({r for rows in fit for r in rows})
     fit_pool = {s: np.intersect1d(pool, fit_items) for s, pool in table.pools.items()}
     print({k: len(v) for k, v in split.items()}, file=sys.stderr)
@@ -139,6 +168,8 @@ def main(argv: list[str] | None = None) -> None:
             batch = [fit[i] for i in order[s : s + args.batch_size]]
             loss = fitb_loss(model, table, batch, fit_pool, args.candidates, rng, config)
             examples = [(rows, 1.0) for rows in batch]
+            if app_neg:  # people's dislikes, a few per step
+                examples += [(app_neg[i], 0.0) for i in rng.choice(len(app_neg), size=min(len(app_neg), 8))]
             for rows in batch:
                 for _ in range(args.swap_negatives):
                     neg = same_slot_swap(rows, table, fit_pool, rng)
@@ -181,6 +212,9 @@ def main(argv: list[str] | None = None) -> None:
             "split_rule": SPLIT_RULE,
             "n_outfits": {k: len(v) for k, v in split.items()},
             "train_set_ids": sorted(o.set_id for o in split["train"]),
+            "app_data": {"path": str(args.app_data), "positives": len(app_pos), "negatives": len(app_neg)}
+            if args.app_data
+            else None,
         },
         "command": "python -m ml.outfit.train " + shlex.join(argv if argv is not None else sys.argv[1:]),
         "seed": args.seed,

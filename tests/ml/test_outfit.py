@@ -128,3 +128,23 @@ def test_a_held_out_outfit_beats_itself_with_its_shoes_swapped_for_a_second_top(
         broken = [{"text_embedding": second_top, "slot": "top"} if it["slot"] == "shoes" else it for it in items]
         (real, _), (bad, bad_contrib) = grader.score_many([items, broken])
         assert real > bad
+
+
+def test_app_outfits_join_the_training_table_as_extra_positives_and_negatives(tmp_path):
+    import json
+
+    from ml.outfit.data import ItemTable
+    from ml.outfit.train import add_app_outfits
+
+    table = ItemTable(np.zeros((2, 384), np.float32), ["top", "shoes"], ["a tee", "a sneaker"])
+    vec = [0.0] * 383 + [1.0]
+    lines = [
+        {"label": 1, "items": [{"slot": "top", "text_embedding": vec}, {"slot": "bottom", "text_embedding": vec}]},
+        {"label": 0, "items": [{"slot": "top", "text_embedding": vec}, {"slot": "shoes", "text_embedding": vec}]},
+    ]
+    path = tmp_path / "app.jsonl"
+    path.write_text("\n".join(json.dumps(x) for x in lines))
+    grown, positives, negatives = add_app_outfits(table, path)
+    assert positives == [[2, 3]] and negatives == [[4, 5]]
+    assert grown.embeddings.shape == (6, 384) and grown.slot(3) == "bottom"
+    assert len(grown.pools["top"]) == 3
