@@ -162,7 +162,8 @@ def test_feedback_logs_wears_and_feeds_the_statistics(users, api_for, closet):
         assert stats[g.id]["wears"] >= 1 and not stats[g.id]["never_worn"]
     pants = stats[closet["pants0"].id]
     assert pants["cost_per_wear"] == round(60 / pants["wears"], 2)
-    assert stats[closet["hat0"].id]["never_worn"]
+    worn = {g.id for g in outfit.garments.all()} | {closet["pants0"].id}
+    assert all(stats[g.id]["never_worn"] == (g.id not in worn) for g in closet.values())
     assert sum(g["versatility"] for g in stats.values()) > 0
     assert (
         api_for(users["stranger"])
