@@ -4,11 +4,12 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+
+from fashionsite.celery import worker_argv
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # playwright's sync API runs an event loop
 
@@ -99,27 +100,11 @@ class WorkerProcess:
         self.log_path = log_path
         self.log = open(log_path, "wb")
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "fashionsite",
-                "worker",
-                "-Q",
-                "default,gpu",
-                "--concurrency",
-                "1",
-                "--pool",
-                "prefork",
-                "--loglevel",
-                "INFO",
-                "-n",
-                f"test-{time.time_ns()}@%h",
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-            ],
+            worker_argv(
+                concurrency=1,
+                name=f"test-{time.time_ns()}@%h",
+                extra=("--pool", "prefork", "--without-heartbeat", "--without-gossip", "--without-mingle"),
+            ),
             env=env,
             cwd=REPO,
             stdout=self.log,

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from fashionsite.broker import choose_broker
+from fashionsite.celery import worker_argv
 
 
 class Command(BaseCommand):
@@ -34,25 +35,7 @@ class Command(BaseCommand):
             call_command("seed_demo")
         env = {**os.environ, "CELERY_BROKER_URL": broker}
         children = [
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "fashionsite",
-                    "worker",
-                    "-Q",
-                    "default,gpu",
-                    "--concurrency",
-                    str(concurrency),
-                    "--loglevel",
-                    "INFO",
-                    "-n",
-                    f"worker-{os.getpid()}@%h",
-                ],
-                env=env,
-            ),
+            subprocess.Popen(worker_argv(concurrency=concurrency, name=f"worker-{os.getpid()}@%h"), env=env),
             subprocess.Popen(
                 [
                     sys.executable,
