@@ -136,3 +136,12 @@ class GarmentSimilarApi(APIView):
         for row, g in zip(data, similar):
             row["distance"] = round(float(g.distance), 4)
         return Response(data)
+
+
+class ClosetReparseApi(APIView):
+    """Re-run the models on every photo of your closet (after a model update); your corrections are kept."""
+
+    @extend_schema(request=None, responses={202: dict})
+    def post(self, request):
+        ids = services.closet_reparse(owner=request.user)
+        return Response({"job_ids": ids, "count": len(ids)}, status=202)

@@ -251,6 +251,25 @@ def photo_delete(*, photo: Photo) -> None:
         transaction.on_commit(lambda: [storage.delete(n) for n in names if n])
 
 
+def closet_reparse(*, owner) -> list[int]:
+    """Run the current models again over a whole closet, in the background; corrections are kept.
+
+    Finished jobs go back to queued (a running one is left alone) and are enqueued once this commits;
+    their rows show the progress as usual.
+    """
+    from closet.tasks import ingest_photo_task
+
+    with transaction.atomic():
+        ids = list(
+            IngestJob.objects.filter(owner=owner, status__in=[IngestJob.Status.DONE, IngestJob.Status.FAILED])
+            .select_for_update()
+            .values_list("id", flat=True)
+        )
+        IngestJob.objects.filter(id__in=ids).update(status=IngestJob.Status.QUEUED, stage="", progress=0, error="")
+        transaction.on_commit(lambda: [ingest_photo_task.delay(i) for i in ids])
+    return ids
+
+
 def jobs_requeue_stale(*, older_than: timedelta = timedelta(seconds=60)) -> int:
     """Re-enqueue jobs whose message may be lost: queued a while ago, or held by a dead/expired worker.
 

@@ -39,6 +39,14 @@ def grid(request):
 
 
 @login_required
+@require_POST
+def reparse(request):
+    n = len(services.closet_reparse(owner=request.user))
+    messages.success(request, f"Re-running the models on {n} photo(s) in the background. Your corrections are kept.")
+    return redirect("closet:grid")
+
+
+@login_required
 def upload(request):
     return render(
         request,

@@ -14,6 +14,7 @@ api = [
     path("me/", account_apis.MeApi.as_view(), name="api-me"),
     path("photos/", closet_apis.PhotoUploadApi.as_view(), name="api-photos"),
     path("jobs/", closet_apis.JobListApi.as_view(), name="api-jobs"),
+    path("closet/reparse/", closet_apis.ClosetReparseApi.as_view(), name="api-closet-reparse"),
     path("jobs/<int:pk>/", closet_apis.JobDetailApi.as_view(), name="api-job"),
     path("garments/", closet_apis.GarmentListApi.as_view(), name="api-garments"),
     path("garments/<int:pk>/", closet_apis.GarmentDetailApi.as_view(), name="api-garment"),

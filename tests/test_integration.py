@@ -108,3 +108,20 @@ def test_deleting_a_garment_removes_its_files(users, api_for, make_garment, medi
     assert media_files() == []
     assert not Garment.objects.filter(id=garment.id).exists()
     assert all(not os.path.exists(p) for p in paths)
+
+
+def test_re_running_the_models_on_a_closet_keeps_corrections_and_makes_no_duplicates(worker, users, api_for):
+    client = api_for(users["shopper"])
+    job_ids = upload(client, demo_photo("pants"), demo_photo("hat"))
+    wait_for_jobs(job_ids)
+    pants = Garment.objects.get(photo__job__id=job_ids[0])
+    client.patch(f"/api/garments/{pants.id}/", {"category": "shorts"}, format="json")
+    assert api_for(users["stranger"]).post("/api/closet/reparse/").json()["count"] == 0
+
+    res = client.post("/api/closet/reparse/")
+    assert res.status_code == 202 and sorted(res.json()["job_ids"]) == sorted(job_ids)
+    jobs = wait_for_jobs(job_ids)
+    assert all(j.status == "done" and j.attempts == 2 for j in jobs.values())
+    assert Garment.objects.filter(owner=users["shopper"]).count() == 2
+    pants.refresh_from_db()
+    assert pants.category == "shorts" and pants.category_source == "user" and pants.category_predicted == "pants"
