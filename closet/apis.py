@@ -145,3 +145,24 @@ class ClosetReparseApi(APIView):
     def post(self, request):
         ids = services.closet_reparse(owner=request.user)
         return Response({"job_ids": ids, "count": len(ids)}, status=202)
+
+
+class GarmentRecutApi(APIView):
+    """Redo the cut-out from a box you drew (fractions of the photo), or go back to the original photo."""
+
+    class InputSerializer(serializers.Serializer):
+        box = serializers.ListField(child=serializers.FloatField(), min_length=4, max_length=4, required=False)
+        original = serializers.BooleanField(default=False)
+
+    @extend_schema(request=InputSerializer, responses={202: dict})
+    def post(self, request, pk):
+        garment = get_object_or_404(Garment, pk=pk, owner=request.user)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            services.garment_recut(
+                garment=garment, box=data.validated_data.get("box"), original=data.validated_data["original"]
+            )
+        except ValueError as exc:
+            return Response({"detail": str(exc)}, status=400)
+        return Response({"id": garment.id, "status": "queued"}, status=202)

@@ -78,7 +78,8 @@ class Garment(models.Model):
     photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="garments")
     cutout = models.ImageField(upload_to=cutout_path)
     mask = models.ImageField(upload_to=mask_path)
-    cutout_method = models.CharField(max_length=32)
+    cutout_method = models.CharField(max_length=32)  # grabcut, grabcut-rect (user's box), original, fallback
+    cutout_box = models.JSONField(null=True, blank=True)  # the user's box [x0, y0, x1, y1] as fractions of the photo
 
     category = models.CharField(max_length=32, choices=CATEGORY_CHOICES, db_index=True)
     category_group = models.CharField(max_length=32, choices=GROUP_CHOICES, db_index=True)

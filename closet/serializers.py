@@ -39,6 +39,7 @@ class GarmentSerializer(serializers.ModelSerializer):
             "colours",
             "colours_source",
             "cutout_method",
+            "cutout_box",
             "model_version",
             "duplicate_of",
             "duplicate_distance",

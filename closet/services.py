@@ -5,6 +5,7 @@ import logging
 import os
 import socket
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 import numpy as np
@@ -140,7 +141,8 @@ def garment_ingest(*, job: IngestJob) -> Garment:
     photo = job.photo
     image = photo_open_for_pipeline(photo.image.path, WORK_SIZE)
     rgb = np.asarray(image)
-    cut = inference.cutout(rgb)
+    chosen = Garment.objects.filter(photo=photo).values("cutout_method", "cutout_box").first()
+    cut = _cutout(rgb, chosen or {})  # a re-run keeps the user's choice of cut-out
     colours = inference.colours(rgb, cut.mask)
     prediction = inference.classify([image])[0]
     with transaction.atomic():  # the garment and the job's "done" commit together
@@ -148,6 +150,58 @@ def garment_ingest(*, job: IngestJob) -> Garment:
         IngestJob.objects.filter(id=job.id, claimed_by=job.claimed_by).update(
             status=IngestJob.Status.DONE, stage="done", progress=100, finished_at=timezone.now()
         )
+    return garment
+
+
+@dataclass
+class _UserCut:
+    mask: np.ndarray
+    method: str
+
+
+def _cutout(rgb: np.ndarray, chosen: dict):
+    """GrabCut as initialised automatically, or from the user's box, or no cut-out at all ("original")."""
+    if chosen.get("cutout_method") == "original":
+        return _UserCut(np.full(rgb.shape[:2], 255, np.uint8), "original")
+    box = chosen.get("cutout_box")
+    if box:
+        h, w = rgb.shape[:2]
+        x0, y0, x1, y1 = box
+        rect = (round(x0 * w), round(y0 * h), max(1, round((x1 - x0) * w)), max(1, round((y1 - y0) * h)))
+        return inference.cutout(rgb, rect=rect)
+    return inference.cutout(rgb)
+
+
+def garment_recut(*, garment: Garment, box: list[float] | None = None, original: bool = False) -> None:
+    """Let the user redo the cut-out: from a box they drew, or back to the original photo. Runs on a worker."""
+    from closet.tasks import recut_task
+
+    if not original:
+        if not box or len(box) != 4 or not (0 <= box[0] < box[2] <= 1 and 0 <= box[1] < box[3] <= 1):
+            raise ValueError("Draw a box inside the photo: [x0, y0, x1, y1] as fractions, with x0 < x1 and y0 < y1.")
+    Garment.objects.filter(id=garment.id).update(
+        cutout_method="original" if original else "grabcut-rect", cutout_box=None if original else box
+    )
+    transaction.on_commit(lambda: recut_task.delay(garment.id))
+
+
+def garment_recut_run(*, garment_id: int) -> Garment:
+    garment = Garment.objects.select_related("photo").get(id=garment_id)
+    rgb = np.asarray(photo_open_for_pipeline(garment.photo.image.path, WORK_SIZE))
+    cut = _cutout(rgb, {"cutout_method": garment.cutout_method, "cutout_box": garment.cutout_box})
+    colours = inference.colours(rgb, cut.mask)
+    old_files = [garment.cutout.name, garment.mask.name]
+    with transaction.atomic():
+        garment = Garment.objects.select_for_update().get(id=garment_id)
+        garment.cutout_method = cut.method
+        garment.colours_predicted = colours
+        if garment.colours_source != Garment.Source.USER:
+            garment.colours, garment.colour_names = colours, [c["name"] for c in colours]
+        garment.cutout.save("cutout.png", ContentFile(_cutout_png(rgb, cut.mask)), save=False)
+        garment.mask.save("mask.png", ContentFile(_png(cut.mask)), save=False)
+        garment.save()
+        storage = garment.cutout.storage
+        transaction.on_commit(lambda: [storage.delete(name) for name in old_files if name])
     return garment
 
 

@@ -13,3 +13,14 @@ def ingest_photo_task(job_id: int) -> None:
         services.job_run(job_id=job_id)
     except services.JobNotClaimed:
         pass
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def recut_task(garment_id: int) -> None:
+    """Redo one garment's cut-out as its owner chose (routed to the `gpu` queue); repeating it is harmless."""
+    from closet.models import Garment
+
+    try:
+        services.garment_recut_run(garment_id=garment_id)
+    except Garment.DoesNotExist:
+        pass  # deleted meanwhile

@@ -18,6 +18,7 @@ api = [
     path("jobs/<int:pk>/", closet_apis.JobDetailApi.as_view(), name="api-job"),
     path("garments/", closet_apis.GarmentListApi.as_view(), name="api-garments"),
     path("garments/<int:pk>/", closet_apis.GarmentDetailApi.as_view(), name="api-garment"),
+    path("garments/<int:pk>/recut/", closet_apis.GarmentRecutApi.as_view(), name="api-garment-recut"),
     path("garments/<int:pk>/similar/", closet_apis.GarmentSimilarApi.as_view(), name="api-garment-similar"),
     path("garments/<int:pk>/state/", recommend_apis.GarmentStateApi.as_view(), name="api-garment-state"),
     path("garments/<int:pk>/unlock/", recommend_apis.GarmentUnlockApi.as_view(), name="api-garment-unlock"),

@@ -88,3 +88,22 @@ def test_a_shopper_gets_dressed_grades_an_outfit_and_reacts_to_items(worker, liv
     page.goto(f"{live_server.url}/outfits/stats/")
     expect(page.locator("#stats tbody tr")).to_have_count(6)
     expect(page.locator("#status")).to_contain_text("6 items")
+
+
+def test_a_shopper_draws_a_box_to_redo_a_cut_out(worker, live_server, users, page, make_garment):
+    garment = make_garment(users["shopper"], "shoes")
+    old_mask = garment.mask.name
+    login(page, live_server)
+    page.goto(f"{live_server.url}/closet/garments/{garment.id}/")
+    photo = page.locator("#original")
+    photo.scroll_into_view_if_needed()
+    b = photo.bounding_box()
+    page.mouse.move(b["x"] + 0.2 * b["width"], b["y"] + 0.2 * b["height"])
+    page.mouse.down()
+    page.mouse.move(b["x"] + 0.8 * b["width"], b["y"] + 0.8 * b["height"], steps=5)
+    page.mouse.up()
+    page.click("#recut-box")
+    expect(page.locator("#recut-status")).to_have_text("Done.", timeout=60_000)
+    garment.refresh_from_db()
+    assert garment.cutout_method in ("grabcut-rect", "fallback") and garment.mask.name != old_mask
+    assert [round(v, 1) for v in garment.cutout_box] == [0.2, 0.2, 0.8, 0.8]

@@ -10,7 +10,7 @@ from PIL import Image
 
 from closet.models import Garment, IngestJob
 from closet.services import job_run
-from tests.conftest import demo_photo, wait_for_jobs
+from tests.conftest import demo_photo, wait_for, wait_for_jobs
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
@@ -125,3 +125,40 @@ def test_re_running_the_models_on_a_closet_keeps_corrections_and_makes_no_duplic
     assert Garment.objects.filter(owner=users["shopper"]).count() == 2
     pants.refresh_from_db()
     assert pants.category == "shorts" and pants.category_source == "user" and pants.category_predicted == "pants"
+
+
+def test_the_user_can_redo_the_cut_out_from_a_box_or_go_back_to_the_original(worker, users, api_for):
+    client = api_for(users["shopper"])
+    [job_id] = upload(client, demo_photo("shoes"))
+    wait_for_jobs([job_id])
+    garment = Garment.objects.get(photo__job__id=job_id)
+    url = f"/api/garments/{garment.id}/recut/"
+    assert client.post(url, {"box": [0.5, 0.5, 0.4, 0.9]}, format="json").status_code == 400
+    assert api_for(users["stranger"]).post(url, {"original": True}, format="json").status_code == 404
+
+    def recut_done(body, method):
+        old = Garment.objects.get(id=garment.id).mask.name
+        assert client.post(url, body, format="json").status_code == 202
+        return wait_for(
+            lambda: (
+                (g := Garment.objects.get(id=garment.id)).mask.name != old and g.cutout_method.startswith(method) and g
+            )
+        )
+
+    boxed = recut_done({"box": [0.25, 0.2, 0.75, 0.8]}, "grabcut-rect")
+    mask = np.asarray(Image.open(boxed.mask.path)) > 127
+    h, w = mask.shape
+    assert mask.any() and not mask[:, : int(0.24 * w)].any() and not mask[:, int(0.76 * w) :].any()
+    assert not mask[: int(0.19 * h)].any() and not mask[int(0.81 * h) :].any()
+
+    IngestJob.objects.filter(id=job_id).update(status="queued")  # a re-run of the models keeps the user's box
+    job_run(job_id=job_id)
+    rerun = Garment.objects.get(id=garment.id)
+    assert (
+        rerun.cutout_box == [0.25, 0.2, 0.75, 0.8]
+        and not (np.asarray(Image.open(rerun.mask.path)) > 127)[:, : int(0.24 * w)].any()
+    )
+
+    original = recut_done({"original": True}, "original")
+    assert (np.asarray(Image.open(original.mask.path)) == 255).all()
+    assert Image.open(original.cutout.path).size == (w, h)
