@@ -97,6 +97,8 @@ class Garment(models.Model):
     model_version = models.CharField(max_length=64)
     # the image embedding mapped into the text space (ml.bridge), which the outfit grader and wishes use
     style_embedding = VectorField(dimensions=STYLE_DIM, null=True, blank=True)
+    # the user's own words for it (`name`) in the same text space, when given
+    name_embedding = VectorField(dimensions=STYLE_DIM, null=True, blank=True)
 
     name = models.CharField(max_length=200, blank=True)  # the user's words for it ("navy linen shirt")
     in_laundry = models.BooleanField(default=False)

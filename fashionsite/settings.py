@@ -139,6 +139,7 @@ CELERY_TASK_ROUTES = {
     "closet.tasks.ingest_photo_task": {"queue": Queue.GPU.value},
     "recommend.tasks.suggest_task": {"queue": Queue.GPU.value},
     "closet.tasks.recut_task": {"queue": Queue.GPU.value},
+    "recommend.tasks.embed_name_task": {"queue": Queue.GPU.value},
 }  # model work goes to the gpu queue
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

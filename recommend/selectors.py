@@ -15,7 +15,7 @@ def closet_items(*, owner, considering: bool = False) -> list[engine.Item]:
     from ml.outfit import slot_for_category
 
     rows = Garment.objects.filter(owner=owner, style_embedding__isnull=False, considering=considering).values(
-        "id", "category", "category_group", "colours", "style_embedding"
+        "id", "category", "category_group", "colours", "style_embedding", "name_embedding"
     )
     return [
         engine.Item(
@@ -23,11 +23,20 @@ def closet_items(*, owner, considering: bool = False) -> list[engine.Item]:
             category=r["category"],
             slot=slot_for_category(r["category_group"], r["category"]),
             colours=r["colours"],
-            vector=np.asarray(r["style_embedding"], dtype=np.float32),
+            vector=_item_vector(r["style_embedding"], r["name_embedding"]),
             features=item_features(r["category"], r["colours"]),
         )
         for r in rows
     ]
+
+
+def _item_vector(style, name) -> np.ndarray:
+    """The photo's style vector, joined by the user's own description of the item when there is one."""
+    v = np.asarray(style, dtype=np.float32)
+    if name is not None:
+        v = v + np.asarray(name, dtype=np.float32)
+        v /= np.linalg.norm(v) + 1e-9
+    return v
 
 
 def taste_for(*, owner, items: list[engine.Item]) -> TasteModel:

@@ -160,10 +160,25 @@ def garment_set_state(
         garment.considering = considering
     if price is not None:
         garment.price = price
+    renamed = name is not None and name[:200] != garment.name
     if name is not None:
         garment.name = name[:200]
-    garment.save(update_fields=["in_laundry", "considering", "price", "name", "updated_at"])
+    if renamed:
+        garment.name_embedding = None
+    garment.save(update_fields=["in_laundry", "considering", "price", "name", "name_embedding", "updated_at"])
+    if renamed and garment.name:
+        from recommend.tasks import embed_name_task
+
+        transaction.on_commit(lambda: embed_name_task.delay(garment.id))
     return garment
+
+
+def garment_name_embed(*, garment_id: int) -> None:
+    """Put the garment's name in the text space, so the grader and wishes also see the user's description."""
+    garment = Garment.objects.filter(id=garment_id).exclude(name="").first()
+    if garment is not None:
+        vector = inference.encode_text([garment.name])[0]
+        Garment.objects.filter(id=garment_id, name=garment.name).update(name_embedding=vector)
 
 
 def _good_threshold(scores: np.ndarray, top_share: float) -> float:

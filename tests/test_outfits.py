@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 
+from closet.models import Garment
 from recommend import services
 from recommend.models import Outfit, SuggestionRequest, Wear
 from tests.conftest import wait_for
@@ -221,3 +222,19 @@ def test_feedback_exports_as_outfit_training_data(users, api_for, closet, tmp_pa
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert sorted(r["label"] for r in rows) == [0, 1, 1]
     assert all(len(i["text_embedding"]) == 384 and i["slot"] for r in rows for i in r["items"])
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.worker
+def test_an_items_own_name_joins_its_vector_for_the_grader(worker, users, api_for, make_garment):
+    from recommend.selectors import closet_items
+
+    shirt = make_garment(users["shopper"], "shirt")
+    before = {i.id: i.vector for i in closet_items(owner=users["shopper"])}[shirt.id]
+    res = api_for(users["shopper"]).patch(
+        f"/api/garments/{shirt.id}/state/", {"name": "white linen summer shirt"}, format="json"
+    )
+    assert res.status_code == 200
+    wait_for(lambda: Garment.objects.get(id=shirt.id).name_embedding is not None)
+    after = {i.id: i.vector for i in closet_items(owner=users["shopper"])}[shirt.id]
+    assert abs(float(after @ after) - 1) < 1e-4 and float(after @ before) < 0.999
