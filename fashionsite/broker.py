@@ -61,14 +61,15 @@ def choose_broker(
             time.sleep(0.1)
         proc.terminate()
     folder = var_dir / "broker"
-    for sub in ("in", "processed"):
-        (folder / sub).mkdir(parents=True, exist_ok=True)
     log.warning("no Redis found: using the embedded filesystem broker in %s", folder)
     return "filesystem://", f"embedded filesystem broker in {folder} (no Redis found)", None
 
 
 def filesystem_transport_options(var_dir: Path) -> dict:
+    """Kombu's filesystem transport: messages are files in one folder shared by every process."""
     folder = var_dir / "broker"
+    for sub in ("in", "processed"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
     return {
         "data_folder_in": str(folder / "in"),
         "data_folder_out": str(folder / "in"),

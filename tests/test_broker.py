@@ -14,8 +14,7 @@ def test_a_configured_url_wins(tmp_path):
 
 def test_with_no_redis_anywhere_it_falls_back_to_the_embedded_broker(tmp_path):
     url, how, proc = choose_broker(None, tmp_path, usual_port=_free_port(), redis_server=None)
-    assert url == "filesystem://" and proc is None
-    assert "embedded" in how and (tmp_path / "broker" / "in").is_dir()
+    assert url == "filesystem://" and proc is None and "embedded" in how
 
 
 @pytest.mark.skipif(not shutil.which("redis-server"), reason="redis-server is not installed")
