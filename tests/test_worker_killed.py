@@ -53,22 +53,3 @@ def test_a_job_whose_whole_worker_dies_is_finished_by_the_next_worker(start_work
         second.stop()
     assert job.status == "done" and job.attempts == 2
     assert Garment.objects.filter(photo_id=job.photo_id).count() == 1
-
-
-def test_the_embedded_filesystem_broker_feeds_a_real_worker(start_worker, users, settings):
-    """The fallback when no Redis exists: a separate worker process still gets the job."""
-    from celery import Celery
-
-    from closet import services
-    from fashionsite.broker import filesystem_transport_options
-
-    worker = start_worker(CELERY_BROKER_URL="filesystem://")
-    try:
-        path = demo_photo("dress")
-        job = services.photo_upload(owner=users["shopper"], name=path.name, data=path.read_bytes(), enqueue=False)
-        sender = Celery(broker="filesystem://", broker_transport_options=filesystem_transport_options(settings.VAR_DIR))
-        sender.send_task("closet.tasks.ingest_photo_task", args=[job.id], queue="gpu")
-        done = wait_for_jobs([job.id])[job.id]
-    finally:
-        worker.stop()
-    assert done.status == "done" and Garment.objects.get(photo_id=done.photo_id).category == "dress"
