@@ -68,9 +68,10 @@ def choose_broker(
 def filesystem_transport_options(var_dir: Path) -> dict:
     """Kombu's filesystem transport: messages are files in one folder shared by every process."""
     folder = var_dir / "broker"
-    for sub in ("in", "processed"):
+    for sub in ("in", "processed", "control"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     return {
+        "control_folder": str(folder / "control"),
         "data_folder_in": str(folder / "in"),
         "data_folder_out": str(folder / "in"),
         "processed_folder": str(folder / "processed"),
