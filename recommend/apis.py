@@ -191,11 +191,5 @@ class ClosetStatsApi(APIView):
         versatility = services.outfits_for_item(items, inference.grader())
         rows = selectors.closet_stats(owner=request.user, versatility=versatility)
         for r in rows:
-            r["cutout_url"] = media_url_name(r.pop("cutout"))
+            r["cutout_url"] = media_url(r.pop("cutout"))
         return Response({"garments": rows, "never_worn": sum(r["never_worn"] for r in rows)})
-
-
-def media_url_name(name: str) -> str:
-    from django.urls import reverse
-
-    return reverse("media", args=[name])

@@ -81,7 +81,7 @@ def closet_stats(*, owner, versatility: dict[int, int]) -> list[dict]:
                 "cost_per_wear": cpw,
                 "never_worn": g.wear_count == 0,
                 "versatility": versatility.get(g.id, 0),
-                "cutout": g.cutout.name,
+                "cutout": g.cutout,
             }
         )
     return out

@@ -100,7 +100,8 @@ class Command(BaseCommand):
                 services.job_run(
                     job_id=services.photo_upload(owner=user, name=path.name, data=path.read_bytes(), enqueue=False).id
                 )
-            user.photos.all().delete()
+            for photo in list(user.photos.all()):  # files too
+                services.photo_delete(photo=photo)
             uploads = [(p.name, p.read_bytes()) for p in paths]
             jobs = [services.photo_upload(owner=user, name=n, data=d, enqueue=False) for n, d in uploads]
             pipeline = []
