@@ -117,3 +117,35 @@ EVAL_LABELS = {
     "Hat": "hat",
     "Skirt": "skirt",
 }
+
+# Every fashion-product-images articleType a shop sells -> the app's fine type, used by the catalogue
+# import and by retrieval evaluation ("same category"). A superset of PRODUCT_ARTICLE_TYPES: it also
+# places types the classifier never trained on (kurtas, sweaters, ...) at their nearest closet type.
+# An articleType missing here (wallets, perfume, underwear, ...) is sold under OTHER_CATEGORY.
+OTHER_CATEGORY = "other"
+PRODUCT_CATEGORY = {
+    **PRODUCT_ARTICLE_TYPES,
+    "Kurtas": "top",
+    "Kurtis": "top",
+    "Tunics": "top",
+    "Sweaters": "longsleeve",
+    "Sweatshirts": "hoodie",
+    "Innerwear Vests": "undershirt",
+    "Capris": "pants",
+    "Leggings": "pants",
+    "Lounge Pants": "pants",
+    "Churidar": "pants",
+    "Tights": "pants",
+    "Lounge Shorts": "shorts",
+    "Sarees": "dress",
+    "Shrug": "outerwear",
+    "Waistcoat": "outerwear",
+    "Tracksuits": "outerwear",
+    "Sports Sandals": "shoes",
+    "Rucksacks": "bag",
+    "Mobile Pouch": "bag",
+    "Waist Pouch": "bag",
+    "Headband": "hat",
+    "Dupatta": "scarf",
+    "Stockings": "socks",
+}
