@@ -20,6 +20,7 @@ from closet import inference
 from closet.models import Correction, Garment, IngestJob, Photo
 from closet.photos import PhotoRejected, photo_normalise, photo_open_for_pipeline
 from closet.selectors import garment_nearest
+from shop.inference import shop_vectors
 from ml.taxonomy import CLASSES, GROUP_OF
 
 log = logging.getLogger(__name__)
@@ -238,6 +239,7 @@ def _garment_save(*, photo: Photo, rgb, cut, colours, prediction) -> Garment:
         garment.colour_names = [c["name"] for c in colours]
     garment.embedding = prediction["embedding"]
     garment.style_embedding = prediction["style"]
+    garment.shop_embedding = shop_vectors(prediction["embedding"][None])[0]
     garment.model_version = inference.model_version()
     garment.cutout.save("cutout.png", ContentFile(_cutout_png(rgb, cut.mask)), save=False)
     garment.mask.save("mask.png", ContentFile(_png(cut.mask)), save=False)
@@ -250,6 +252,14 @@ def _garment_save(*, photo: Photo, rgb, cut, colours, prediction) -> Garment:
     storage = garment.cutout.storage
     transaction.on_commit(lambda: [storage.delete(name) for name in old_files if name])
     return garment
+
+
+def garment_shop_vector(garment: Garment) -> np.ndarray:
+    """The garment's vector in the shop space; garments parsed before the shop existed get theirs now."""
+    if garment.shop_embedding is None:
+        garment.shop_embedding = shop_vectors(np.asarray(garment.embedding, dtype=np.float32)[None])[0]
+        Garment.objects.filter(id=garment.id).update(shop_embedding=garment.shop_embedding)
+    return np.asarray(garment.shop_embedding, dtype=np.float32)
 
 
 def garment_correct(

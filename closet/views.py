@@ -102,9 +102,12 @@ def media(request, name: str):
     """Serve a private file only to its owner (session or API token); strangers get 404 as if it did not exist."""
     if ".." in Path(name).parts or name.startswith("/"):
         raise Http404
+    from shop.models import ProductImage
+
     owns = (
         Photo.objects.filter(owner=request.user, image=name).exists()
         or Garment.objects.filter(Q(cutout=name) | Q(mask=name), owner=request.user).exists()
+        or ProductImage.objects.filter(image=name).exists()  # catalogue photos: any signed-in user
     )
     path = Path(settings.MEDIA_ROOT) / name
     if not owns or not path.is_file():

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "accounts",
     "closet",
     "recommend",
+    "shop",
     "tryon",
 ]
 
@@ -140,6 +141,7 @@ CELERY_TASK_ROUTES = {
     "recommend.tasks.suggest_task": {"queue": Queue.GPU.value},
     "closet.tasks.recut_task": {"queue": Queue.GPU.value},
     "recommend.tasks.embed_name_task": {"queue": Queue.GPU.value},
+    "shop.tasks.import_chunk_task": {"queue": Queue.GPU.value},
 }  # model work goes to the gpu queue
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

@@ -7,6 +7,7 @@ from accounts import apis as account_apis
 from closet import apis as closet_apis
 from closet import views as closet_views
 from recommend import apis as recommend_apis
+from shop import apis as shop_apis
 
 api = [
     path("auth/signup/", account_apis.SignupApi.as_view(), name="api-signup"),
@@ -28,6 +29,14 @@ api = [
     path("outfits/grade/", recommend_apis.GradeApi.as_view(), name="api-grade"),
     path("feedback/", recommend_apis.FeedbackApi.as_view(), name="api-feedback"),
     path("closet/stats/", recommend_apis.ClosetStatsApi.as_view(), name="api-closet-stats"),
+    path("garments/<int:pk>/complete/", shop_apis.GarmentCompleteApi.as_view(), name="api-garment-complete"),
+    path("shop/products/", shop_apis.ProductSearchApi.as_view(), name="api-products"),
+    path("shop/products/<int:pk>/", shop_apis.ProductDetailApi.as_view(), name="api-product"),
+    path("shop/products/<int:pk>/owned-like/", shop_apis.ProductOwnedLikeApi.as_view(), name="api-product-owned"),
+    path("shop/products/<int:pk>/complete/", shop_apis.ProductCompleteApi.as_view(), name="api-product-complete"),
+    path("shop/shops/", shop_apis.ShopListApi.as_view(), name="api-shops"),
+    path("shop/imports/", shop_apis.CatalogImportListApi.as_view(), name="api-imports"),
+    path("shop/imports/<int:pk>/", shop_apis.CatalogImportDetailApi.as_view(), name="api-import"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]
 
@@ -36,6 +45,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("closet/", include("closet.urls")),
     path("outfits/", include("recommend.urls")),
+    path("shop/", include("shop.urls")),
     path("api/", include(api)),
     path("media/<path:name>", closet_views.media, name="media"),
     path("admin/", admin.site.urls),

@@ -7,10 +7,12 @@ from accounts.models import User
 from closet import services
 
 DEMO_DIR = Path(settings.BASE_DIR) / "closet" / "demo_photos"
+DEMO_CATALOG = Path(settings.BASE_DIR) / "shop" / "demo_catalog" / "catalog.csv"
+DEMO_SHOP = "Demo second-hand shop"
 
 
 class Command(BaseCommand):
-    help = "Create the demo shopper and process its closet of CC0 photos (idempotent)."
+    help = "Create the demo shopper and its closet of CC0 photos, a staff user and the demo shop (idempotent)."
 
     def add_arguments(self, parser):
         parser.add_argument("--username", default="demo")
@@ -31,4 +33,23 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo shopper: username {username!r}, password {password!r} "
             f"({user.garments.count()} garments, {len(todo)} processed now)"
+        )
+        staff, created = User.objects.get_or_create(
+            username=f"{username}-staff",
+            defaults={"email": f"{username}-staff@example.com", "role": User.Role.STYLIST, "is_staff": True},
+        )
+        if created or not staff.check_password(password):
+            staff.set_password(password)
+            staff.save()
+        from shop.models import CatalogImport
+        from shop.services import catalog_import_prepare, shop_get_or_create
+
+        shop = shop_get_or_create(name=DEMO_SHOP)
+        job = CatalogImport.objects.create(
+            shop=shop, source=str(DEMO_CATALOG), images_dir=str(DEMO_CATALOG.parent / "images"), format="csv"
+        )
+        job = catalog_import_prepare(import_id=job.id, inline=True)
+        self.stdout.write(
+            f"Demo staff: username {staff.username!r} (imports catalogues). {DEMO_SHOP}: "
+            f"{job.created_count} new, {job.updated_count} updated, {job.unchanged_count} unchanged products"
         )

@@ -1,0 +1,149 @@
+"""Catalogue reads: filtered vector search that always fills its page, similar items, owned look-alikes.
+
+pgvector 0.6 (the embedded server's) filters HNSW results only after the index scan, and has no
+iterative scan: ``WHERE category = 'dress' ORDER BY embedding <=> q LIMIT 20`` walks the graph for the
+40 nearest products of any kind (``hnsw.ef_search``) and keeps the dresses among them, so a selective
+filter returns a short page or none. ``product_search`` plans around that from the filter's size:
+
+- no filter, or a filter most products pass: HNSW with ``ef_search`` raised so that the candidates,
+  after the filter, still hold the page (candidates = wanted / share passing x 1.5, at most 1000);
+- a filter that leaves fewer than ``exact_below`` products, or needs more than 1000 candidates: an
+  exact scan of just the products that pass the filter (the btree indexes find them; distances are
+  computed for those rows only), which is both right and fast at that size;
+- if the HNSW candidates still fall short of the page, the same query runs exactly.
+The plan used is returned, so callers (and tests, and the benchmark) can see it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet, Value
+from pgvector.django import CosineDistance
+
+from shop.models import Product
+
+EXACT_BELOW = 5000  # filtered sets smaller than this are scanned exactly
+MAX_EF_SEARCH = 1000  # pgvector's upper bound for hnsw.ef_search
+SAFETY = 1.5
+
+
+@dataclass
+class ProductFilter:
+    categories: list[str] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
+    genders: list[str] = field(default_factory=list)
+    colours: list[str] = field(default_factory=list)
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    in_stock: bool | None = None
+    shop: str = ""  # slug
+    exclude_ids: list[int] = field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        return not (
+            self.categories
+            or self.groups
+            or self.genders
+            or self.colours
+            or self.min_price is not None
+            or self.max_price is not None
+            or self.in_stock is not None
+            or self.shop
+            or self.exclude_ids
+        )
+
+
+@dataclass
+class SearchPage:
+    products: list[Product]
+    count: int  # products passing the filter (all of them are ranked)
+    plan: str  # browse, exact, hnsw, hnsw+exact
+
+
+def product_queryset(f: ProductFilter) -> QuerySet[Product]:
+    qs = Product.objects.filter(status=Product.Status.READY)
+    if f.categories:
+        qs = qs.filter(category__in=f.categories)
+    if f.groups:
+        qs = qs.filter(category_group__in=f.groups)
+    if f.genders:
+        qs = qs.filter(gender__in=f.genders)
+    if f.colours:
+        any_colour = Q()
+        for c in f.colours:
+            any_colour |= Q(colour_terms__contains=[c])
+        qs = qs.filter(any_colour)
+    if f.min_price is not None:
+        qs = qs.filter(price__gte=f.min_price)
+    if f.max_price is not None:
+        qs = qs.filter(price__lte=f.max_price)
+    if f.in_stock is not None:
+        qs = qs.filter(in_stock=f.in_stock)
+    if f.shop:
+        qs = qs.filter(shop__slug=f.shop)
+    if f.exclude_ids:
+        qs = qs.exclude(id__in=f.exclude_ids)
+    return qs
+
+
+def product_search(
+    *, vector: np.ndarray | None, filters: ProductFilter, offset: int = 0, limit: int = 20, exact_below: int = EXACT_BELOW
+) -> SearchPage:
+    qs = product_queryset(filters)
+    count = qs.count()
+    if vector is None:
+        page = list(qs.select_related("shop").order_by("-in_stock", "id")[offset : offset + limit])
+        return SearchPage(page, count, "browse")
+    need = offset + limit
+    if count == 0 or offset >= count:
+        return SearchPage([], count, "exact")
+    total = count if filters.is_empty() else Product.objects.filter(shop_embedding__isnull=False).count()
+    share = count / max(total, 1)
+    candidates = max(40, math.ceil(need / share * SAFETY))
+    if count < exact_below or candidates > MAX_EF_SEARCH:
+        return SearchPage(_exact(qs, vector, offset, limit), count, "exact")
+    ids = hnsw_candidates(vector, candidates)
+    ranked = list(
+        qs.filter(id__in=ids)
+        .select_related("shop")
+        .annotate(distance=CosineDistance("shop_embedding", vector))
+        .order_by("distance", "id")[:need]
+    )
+    if len(ranked) >= min(need, count):
+        return SearchPage(ranked[offset:need], count, "hnsw")
+    return SearchPage(_exact(qs, vector, offset, limit), count, "hnsw+exact")
+
+
+def hnsw_candidates(vector: np.ndarray, k: int) -> list[int]:
+    """The k nearest products of any kind by the HNSW index, with ef_search = k (the candidates)."""
+    literal = "[" + ",".join(f"{x:.7g}" for x in np.asarray(vector, dtype=np.float32)) + "]"
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(f"SET LOCAL hnsw.ef_search = {int(min(max(k, 40), MAX_EF_SEARCH))}")
+        cur.execute(
+            "SELECT id FROM shop_product ORDER BY shop_embedding <=> %s::vector LIMIT %s",
+            [literal, int(k)],
+        )
+        return [r[0] for r in cur.fetchall()]
+
+
+def _exact(qs: QuerySet[Product], vector, offset: int, limit: int) -> list[Product]:
+    """Exact ranking of the filtered rows; "+ 0" keeps the planner from the (post-filtering) HNSW index."""
+    return list(
+        qs.select_related("shop")
+        .annotate(distance=CosineDistance("shop_embedding", vector) + Value(0.0))
+        .order_by("distance", "id")[offset : offset + limit]
+    )
+
+
+def garments_like(*, owner, vector, limit: int = 3, max_distance: float = 0.35):
+    """The owner's own garments nearest a product in the shop space ("you already own something like this")."""
+    from closet.models import Garment
+
+    qs = Garment.objects.filter(owner=owner, considering=False, shop_embedding__isnull=False)
+    qs = qs.annotate(distance=CosineDistance("shop_embedding", vector) + Value(0.0)).order_by("distance")
+    return [g for g in qs[:limit] if g.distance <= max_distance]
