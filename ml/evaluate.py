@@ -16,6 +16,7 @@ TASKS = {
     "garment-category": "ml.garment_category.evaluate",
     "outfit": "ml.outfit.evaluate",
     "taste": "ml.taste",
+    "tryon": "ml.tryon.evaluate",
 }
 
 

@@ -1,0 +1,91 @@
+"""CAGAN try-on: generator geometry, the composite rule, the checkpoint, and previews at the photo's size."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from ml.tryon import Generator, TryOn, TryOnConfig, composite, load_checkpoint, load_tryon, save_checkpoint
+from ml.tryon.regions import article_from_region, garment_region
+
+SHIPPED = "ml/weights/tryon_cagan.pt"
+DEMO = Path("closet/demo_photos")
+CONFIG = TryOnConfig(base_channels=8, disc_channels=8)
+
+
+def demo(prefix: str, n: int = 0) -> Image.Image:
+    with Image.open(sorted(DEMO.glob(f"{prefix}-*.jpg"))[n]) as im:
+        return im.convert("RGB")
+
+
+def inputs(batch: int = 2) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(0)
+    return tuple(torch.rand(batch, 3, CONFIG.height, CONFIG.width, generator=g) * 2 - 1 for _ in range(3))
+
+
+def test_the_generator_returns_a_result_a_mask_in_0_1_and_a_painted_image_of_the_input_size():
+    torch.manual_seed(0)
+    result, alpha, painted = Generator(CONFIG)(*inputs())
+    assert result.shape == painted.shape == (2, 3, CONFIG.height, CONFIG.width)
+    assert alpha.shape == (2, 1, CONFIG.height, CONFIG.width)
+    assert alpha.min() >= 0 and alpha.max() <= 1
+    assert painted.min() >= -1 and painted.max() <= 1
+
+
+def test_the_result_is_exactly_alpha_times_painted_plus_one_minus_alpha_times_the_person():
+    torch.manual_seed(0)
+    person, worn, new = inputs()
+    result, alpha, painted = Generator(CONFIG)(person, worn, new)
+    assert torch.equal(result, alpha * painted + (1 - alpha) * person)
+    assert torch.equal(composite(torch.zeros_like(alpha), painted, person), person)
+
+
+def test_a_checkpoint_rebuilds_the_same_generator_with_its_config_and_meta(tmp_path):
+    torch.manual_seed(0)
+    model = Generator(CONFIG).eval()
+    meta = save_checkpoint(tmp_path / "g.pt", model, CONFIG, {"recipe": "test"})
+    loaded, config, loaded_meta = load_checkpoint(tmp_path / "g.pt")
+    assert config == CONFIG and loaded_meta == meta and meta["model_version"].startswith("tryon-cagan-v1-")
+    model.load_state_dict({k: v.half().float() for k, v in model.state_dict().items()})
+    with torch.inference_mode():
+        assert torch.equal(loaded(*inputs())[0], model(*inputs())[0])
+
+
+def test_a_preview_comes_back_at_the_person_photo_size_with_a_mask_of_the_same_size():
+    tryon = load_tryon(SHIPPED)
+    person = demo("shirt").resize((150, 200))
+    for worn in (None, demo("longsleeve")):
+        result, alpha = tryon.preview(person, worn, demo("t"))
+        assert result.mode == "RGB" and result.size == person.size
+        assert alpha.mode == "L" and alpha.size == person.size
+
+
+def test_a_preview_whose_mask_is_zero_returns_the_photo_unchanged(tmp_path):
+    model = Generator(CONFIG).eval()
+    with torch.no_grad():
+        model.head.bias[0] = -1e4  # α = sigmoid(-1e4) = 0
+    save_checkpoint(tmp_path / "g.pt", model, CONFIG, {})
+    person = demo("shirt")
+    result, alpha = TryOn(tmp_path / "g.pt").preview(person, None, demo("t"))
+    assert np.array_equal(np.asarray(result), np.asarray(person))
+    assert np.asarray(alpha).max() == 0
+
+
+def test_the_shipped_checkpoint_says_what_data_and_command_made_it_and_what_it_scored():
+    meta = load_checkpoint(SHIPPED)[2]
+    assert "tryon-samples" not in meta["data"]["source"]
+    assert meta["command"].startswith("python -m ml.tryon.train") and meta["recipe"]
+    assert {"alpha_iou", "ssim_outside", "color_delta_e", "baselines"} <= set(meta["scores"]["tryon_samples"])
+
+
+@pytest.mark.parametrize("prefix", ["shirt", "t", "longsleeve"])
+def test_the_worn_article_is_white_outside_the_garment_region(prefix):
+    rgb = np.asarray(demo(prefix).resize((96, 128)))
+    region = garment_region(rgb)
+    assert region.shape == (128, 96) and region.dtype == bool
+    full = np.ones_like(region)
+    assert np.array_equal(article_from_region(rgb, full, (128, 96)), rgb)
+    nothing_worn = article_from_region(rgb, np.zeros_like(region), (64, 48))
+    assert nothing_worn.shape == (64, 48, 3) and (nothing_worn == 255).all()
