@@ -103,10 +103,13 @@ def media(request, name: str):
     if ".." in Path(name).parts or name.startswith("/"):
         raise Http404
     from shop.models import ProductImage
+    from tryon.models import PersonPhoto, Preview
 
     owns = (
         Photo.objects.filter(owner=request.user, image=name).exists()
         or Garment.objects.filter(Q(cutout=name) | Q(mask=name), owner=request.user).exists()
+        or PersonPhoto.objects.filter(owner=request.user, image=name).exists()
+        or Preview.objects.filter(Q(result=name) | Q(alpha=name), owner=request.user).exists()
         or ProductImage.objects.filter(image=name).exists()  # catalogue photos: any signed-in user
     )
     path = Path(settings.MEDIA_ROOT) / name

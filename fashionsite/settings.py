@@ -142,6 +142,7 @@ CELERY_TASK_ROUTES = {
     "closet.tasks.recut_task": {"queue": Queue.GPU.value},
     "recommend.tasks.embed_name_task": {"queue": Queue.GPU.value},
     "shop.tasks.import_chunk_task": {"queue": Queue.GPU.value},
+    "tryon.tasks.preview_task": {"queue": Queue.GPU.value},
 }  # model work goes to the gpu queue
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

@@ -8,6 +8,7 @@ from closet import apis as closet_apis
 from closet import views as closet_views
 from recommend import apis as recommend_apis
 from shop import apis as shop_apis
+from tryon import apis as tryon_apis
 
 api = [
     path("auth/signup/", account_apis.SignupApi.as_view(), name="api-signup"),
@@ -37,6 +38,10 @@ api = [
     path("shop/shops/", shop_apis.ShopListApi.as_view(), name="api-shops"),
     path("shop/imports/", shop_apis.CatalogImportListApi.as_view(), name="api-imports"),
     path("shop/imports/<int:pk>/", shop_apis.CatalogImportDetailApi.as_view(), name="api-import"),
+    path("tryon/people/", tryon_apis.PersonPhotoListApi.as_view(), name="api-people"),
+    path("tryon/people/<int:pk>/", tryon_apis.PersonPhotoDetailApi.as_view(), name="api-person"),
+    path("tryon/previews/", tryon_apis.PreviewListApi.as_view(), name="api-previews"),
+    path("tryon/previews/<int:pk>/", tryon_apis.PreviewDetailApi.as_view(), name="api-preview"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]
 
@@ -46,6 +51,7 @@ urlpatterns = [
     path("closet/", include("closet.urls")),
     path("outfits/", include("recommend.urls")),
     path("shop/", include("shop.urls")),
+    path("tryon/", include("tryon.urls")),
     path("api/", include(api)),
     path("media/<path:name>", closet_views.media, name="media"),
     path("admin/", admin.site.urls),

@@ -50,7 +50,7 @@ class ProductSearchApi(APIView):
 
     @extend_schema(parameters=[ProductSearchParams], responses=SearchPageSerializer)
     def get(self, request):
-        params = ProductSearchParams(data=request.query_params)
+        params = ProductSearchParams(data=request.query_params.dict())  # a QueryDict would read a missing in_stock as false
         params.is_valid(raise_exception=True)
         result = search_run(user=request.user, params=params.validated_data)
         page, size = params.validated_data["page"], params.validated_data["page_size"]
