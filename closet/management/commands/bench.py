@@ -34,7 +34,7 @@ class Command(BaseCommand):
     help = "Benchmark: photos/s through the whole ingest pipeline vs the bare backbone forward pass (JSON)."
 
     def add_arguments(self, parser):
-        parser.add_argument("what", choices=["ingest", "outfits"])
+        parser.add_argument("what", choices=["ingest", "outfits", "tryon"])
         parser.add_argument("--closet-size", type=int, default=300)
         parser.add_argument("--photos", type=Path, default=DEFAULT_PHOTOS, help="folder of .jpg photos")
         parser.add_argument("--limit", type=int, default=50)
@@ -44,6 +44,9 @@ class Command(BaseCommand):
     def handle(self, *args, what, photos, limit, processes, single, closet_size, **options):
         if what == "outfits":
             self.stdout.write(json.dumps(self.outfits(photos, closet_size), indent=2))
+            return
+        if what == "tryon":
+            self.stdout.write(json.dumps(self.tryon(photos, limit), indent=2))
             return
         paths = sorted(photos.glob("*.jpg"))[:limit]
         if single:
@@ -199,4 +202,55 @@ class Command(BaseCommand):
             "request_ms_max": round(1000 * max(runs), 1),
             "grader_outfits_per_s": round(len(pool) / grader_s, 1),
             "torch_threads": settings.TORCH_NUM_THREADS,
+        }
+
+    def tryon(self, photos: Path, limit: int) -> dict:
+        """Seconds per try-on preview on one thread: the model at its served size, and the whole preview()
+        (worn-garment crop + model + compositing at the photo's size), against a bare copy of the photo."""
+        from PIL import Image
+
+        from tryon.inference import tryon_model
+
+        torch.set_num_threads(1)
+        model = tryon_model()
+        paths = sorted(photos.glob("*.jpg"))[: max(limit, 2)]
+        images = [Image.open(p).convert("RGB") for p in paths]
+        pairs = [(images[i], images[(i + 1) % len(images)]) for i in range(len(images))]
+        model.preview(*pairs[0][:1], None, pairs[0][1])  # warm-up
+
+        def timed(fn) -> list[float]:
+            out = []
+            for person, garment in pairs:
+                t = time.perf_counter()
+                fn(person, garment)
+                out.append(time.perf_counter() - t)
+            return out
+
+        h, w = model.size
+        small = [(p.resize((w, h)), g) for p, g in pairs]
+        whole = timed(lambda p, g: model.preview(p, None, g))
+        given = timed(lambda p, g: model.preview(p, g, g))
+        served = []
+        for p, g in small:
+            t = time.perf_counter()
+            model.preview(p, g, g)
+            served.append(time.perf_counter() - t)
+        copy = timed(lambda p, g: p.copy())
+
+        def ms(xs):
+            return {"p50_ms": round(1000 * statistics.median(xs), 1), "max_ms": round(1000 * max(xs), 1)}
+
+        return {
+            "benchmark": "tryon",
+            "previews": len(pairs),
+            "photo_size": list(images[0].size),
+            "served_resolution": [h, w],
+            "torch_threads": 1,
+            "device": "cpu",
+            "preview_at_served_resolution": ms(served),
+            "preview_full_photo_worn_given": ms(given),
+            "preview_full_photo_worn_cut_from_photo": ms(whole),
+            "baseline_photo_copy": ms(copy),
+            "target_ms": 1000,
+            "model_version": model.meta["model_version"],
         }
