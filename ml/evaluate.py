@@ -15,6 +15,7 @@ import json
 TASKS = {
     "garment-category": "ml.garment_category.evaluate",
     "outfit": "ml.outfit.evaluate",
+    "retrieval": "ml.shop.evaluate",
     "taste": "ml.taste",
     "tryon": "ml.tryon.evaluate",
 }

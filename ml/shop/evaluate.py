@@ -1,0 +1,174 @@
+"""Shop retrieval: product->product, text->product and closet photo->product, against the raw-embedding baseline.
+
+``python -m ml.evaluate retrieval --data DIR [--queries DIR2] [--checkpoint ml/weights/shop_embedding.pt]``
+
+DIR is in the fashion-product-images layout; only its held-out products (``SPLIT_RULE``) are queries and
+gallery for ``recall_at_*`` and ``text_recall_at_10``:
+
+- ``recall_at_k``: each held-out product queries the other held-out products; a hit is a retrieved product
+  with the same articleType and baseColour. Queries whose label no other held-out product has cannot hit
+  and are left out (as in the In-Shop / SOP protocols); ``n`` counts the rest, ``n_without_match`` those.
+- ``text_recall_at_10``: each held-out product's name queries the held-out photos; a hit is that product
+  or one with an identical name.
+- with ``--queries DIR2`` (clothing-dataset layout): the held-out-sender photos whose label maps to a fine
+  type query ALL of DIR's products; ``closet_to_shop_precision_at_10`` is the mean fraction of the top 10
+  whose fine type (ml.taxonomy.PRODUCT_CATEGORY) is the query's.
+
+``baseline`` scores the same queries with the raw 1280-d garment embedding (cosine), and text through the
+image->text bridge (ml/weights/image_to_text.pt: bridge(photo) against the name's MiniLM vector).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ml.bridge.train import image_embeddings, name_embeddings
+from ml.shop.checkpoint import load_checkpoint
+from ml.shop.data import CLOSET_SPLIT_RULE, SPLIT_RULE, Product, closet_photos, heldout_mask, products
+from ml.shop.model import embed_images, embed_texts
+
+WEIGHTS = Path(__file__).resolve().parents[1] / "weights"
+
+
+def _top_k(sim: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k largest per row, best first."""
+    part = np.argpartition(-sim, k - 1, axis=1)[:, :k]
+    order = np.argsort(-np.take_along_axis(sim, part, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(part, order, axis=1)
+
+
+def label_recall(vectors: np.ndarray, labels: list[str], ks: tuple[int, ...] = (1, 10)) -> dict:
+    """Each item queries all the others; recall@k over the queries that have at least one match."""
+    ids = {v: i for i, v in enumerate(sorted(set(labels)))}
+    y = np.array([ids[v] for v in labels])
+    sim = vectors @ vectors.T  # (N, N)
+    np.fill_diagonal(sim, -np.inf)
+    has_match = np.bincount(y)[y] > 1
+    top = _top_k(sim[has_match], max(ks))
+    hit = y[top] == y[has_match][:, None]  # (Q, K)
+    out = {f"recall_at_{k}": round(float(hit[:, :k].any(1).mean()), 4) for k in ks}
+    return {**out, "n": int(has_match.sum()), "n_without_match": int((~has_match).sum())}
+
+
+def text_recall(text_vectors: np.ndarray, image_vectors: np.ndarray, names: list[str], k: int = 10) -> float:
+    """Name i queries all photos; a hit is a photo whose product has exactly that name."""
+    ids = {v: i for i, v in enumerate(sorted(set(names)))}
+    y = np.array([ids[v] for v in names])
+    top = _top_k(text_vectors @ image_vectors.T, k)  # (N, k)
+    return round(float((y[top] == y[:, None]).any(1).mean()), 4)
+
+
+def category_precision(
+    queries: np.ndarray, query_types: list[str], gallery: np.ndarray, gallery_types: list[str], k: int = 10
+) -> float:
+    """Mean fraction of each query's top k whose fine type equals the query's."""
+    g = np.array(gallery_types)
+    top = _top_k(queries @ gallery.T, k)  # (Q, k)
+    return round(float((g[top] == np.array(query_types)[:, None]).mean()), 4)
+
+
+def retrieval_scores(
+    items: list[Product],
+    held: np.ndarray,
+    image_vectors: np.ndarray,
+    text_vectors: np.ndarray | None = None,
+    text_photo_vectors: np.ndarray | None = None,
+    closet_vectors: np.ndarray | None = None,
+    closet_types: list[str] | None = None,
+) -> dict:
+    """The module docstring's figures from vectors of all of ``items`` (rows as ``items``).
+
+    ``text_photo_vectors`` are the photos in the space of ``text_vectors`` when that differs from the
+    space of ``image_vectors`` (the baseline's bridge); by default the same vectors.
+    """
+    h = np.flatnonzero(held)
+    out = label_recall(image_vectors[h], [items[i].label for i in h])
+    if text_vectors is not None:
+        photos = image_vectors if text_photo_vectors is None else text_photo_vectors
+        out["text_recall_at_10"] = text_recall(text_vectors[h], photos[h], [items[i].name for i in h])
+    if closet_vectors is not None and len(closet_vectors):
+        gallery_types = [p.fine_type for p in items]
+        out["closet_to_shop_precision_at_10"] = category_precision(
+            closet_vectors, closet_types, image_vectors, gallery_types
+        )
+        out["n_closet_queries"] = len(closet_vectors)
+    return out
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", required=True, help="fashion-product-images layout: styles.csv, images/<id>.jpg")
+    parser.add_argument("--queries", help="clothing-dataset layout (images.csv, images/<image>.jpg): closet queries")
+    parser.add_argument("--checkpoint", default=str(WEIGHTS / "shop_embedding.pt"))
+    parser.add_argument("--garment-checkpoint", default=str(WEIGHTS / "garment_category.pt"))
+    parser.add_argument("--bridge-checkpoint", default=str(WEIGHTS / "image_to_text.pt"))
+    parser.add_argument("--threads", type=int, default=2)
+
+
+def closet_queries(data_dir: str | Path, garment_path: str, threads: int) -> tuple[np.ndarray, list[str]]:
+    """Garment embeddings (Q, 1280) and fine types of the held-out-sender closet photos."""
+    paths, types, held = closet_photos(data_dir)
+    emb, _ = image_embeddings(paths, garment_path, threads)  # all photos, so training shares the cache
+    return emb[held], [t for t, h in zip(types, held) if h]
+
+
+def run(args: argparse.Namespace) -> dict:
+    torch.set_num_threads(args.threads)
+    t0 = time.time()
+    items = products(args.data)
+    held = heldout_mask(items)
+    emb, garment_version = image_embeddings([p.path for p in items], args.garment_checkpoint, args.threads)
+    head, text_map, config, meta = load_checkpoint(args.checkpoint, garment_model_version=garment_version)
+    names = name_embeddings([p.name for p in items])
+    closet, closet_types = (
+        closet_queries(args.queries, args.garment_checkpoint, args.threads) if args.queries else (None, None)
+    )
+    print(f"{held.sum()} held-out products; embeddings ready in {time.time() - t0:.0f}s", file=sys.stderr)
+
+    shop = retrieval_scores(
+        items,
+        held,
+        embed_images(head, emb),
+        embed_texts(text_map, names),
+        closet_vectors=None if closet is None else embed_images(head, closet),
+        closet_types=closet_types,
+    )
+    bridge_photos, bridge_note = _bridge_photo_vectors(args.bridge_checkpoint, emb, garment_version)
+    baseline = retrieval_scores(
+        items,
+        held,
+        emb,
+        names if bridge_photos is not None else None,
+        bridge_photos,
+        closet_vectors=closet,
+        closet_types=closet_types,
+    )
+    return {
+        "task": "retrieval",
+        "split": f"{SPLIT_RULE}; queries and gallery are the held-out products of --data",
+        "closet_split": f"{CLOSET_SPLIT_RULE}; gallery = all products of --data" if args.queries else None,
+        **shop,
+        "baseline": {"what": f"raw 1280-d garment embedding, cosine; text: {bridge_note}", **baseline},
+        "model_version": meta["model_version"],
+        "garment_model_version": garment_version,
+        "seconds": round(time.time() - t0, 1),
+    }
+
+
+def _bridge_photo_vectors(path: str, emb: np.ndarray, garment_version: str) -> tuple[np.ndarray | None, str]:
+    """Photos mapped into the MiniLM space by the image->text bridge, when it exists and fits this garment model."""
+    from ml.bridge import load_checkpoint as load_bridge
+
+    if not Path(path).exists():
+        return None, f"skipped, no {path}"
+    bridge, config, _ = load_bridge(path)
+    if config.garment_model_version != garment_version:
+        return None, f"skipped, {path} was trained on another garment model"
+    with torch.inference_mode():
+        vectors = bridge(torch.from_numpy(emb)).numpy()
+    return vectors, f"image->text bridge {Path(path).name} (photo -> MiniLM space) against the name's MiniLM vector"
