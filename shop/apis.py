@@ -31,6 +31,7 @@ SearchPageSerializer = inline_serializer(
     "ProductSearchPage",
     {
         "count": serializers.IntegerField(),
+        "count_is_estimate": serializers.BooleanField(),
         "page": serializers.IntegerField(),
         "page_size": serializers.IntegerField(),
         "next": serializers.CharField(allow_null=True),
@@ -63,6 +64,7 @@ class ProductSearchApi(APIView):
         return Response(
             {
                 "count": result.page.count,
+                "count_is_estimate": result.page.count_is_estimate,
                 "page": page,
                 "page_size": size,
                 "next": link(page + 1) if page * size < result.page.count else None,

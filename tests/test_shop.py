@@ -194,7 +194,7 @@ def test_similar_products_and_shop_similar_from_a_closet_garment(demo_shop, user
     assert api_for(users["stranger"]).get("/api/shop/products/", {"similar_to_garment": garment.id}).status_code == 404
 
 
-def _synthetic_catalogue(n=3000, share=0.05, seed=0):
+def _synthetic_catalogue(n=3000, share=0.1, seed=0):
     """n products whose vectors are perturbed copies of real product embeddings; `share` of them are dresses."""
     from shop.inference import shop_vectors
 
