@@ -56,6 +56,24 @@ def label_recall(vectors: np.ndarray, labels: list[str], ks: tuple[int, ...] = (
     return {**out, "n": int(has_match.sum()), "n_without_match": int((~has_match).sum())}
 
 
+def catalogue_recall(vectors: np.ndarray, labels: list[str], queries: np.ndarray, ks=(1, 10)) -> dict:
+    """Each query (the held-out products) against every other product of the catalogue, as the app searches.
+
+    The gallery holds training products too (the app indexes its whole catalogue); the queries were never
+    trained on. Queries whose label no other product has are left out, as in ``label_recall``.
+    """
+    ids = {v: i for i, v in enumerate(sorted(set(labels)))}
+    y = np.array([ids[v] for v in labels])
+    has_match = np.bincount(y)[y[queries]] > 1
+    q = queries[has_match]
+    sim = vectors[q] @ vectors.T
+    sim[np.arange(len(q)), q] = -np.inf
+    top = _top_k(sim, max(ks))
+    hit = y[top] == y[q][:, None]
+    out = {f"catalogue_recall_at_{k}": round(float(hit[:, :k].any(1).mean()), 4) for k in ks}
+    return {**out, "catalogue_n": int(len(q))}
+
+
 def text_recall(text_vectors: np.ndarray, image_vectors: np.ndarray, names: list[str], k: int = 10) -> float:
     """Name i queries all photos; a hit is a photo whose product has exactly that name."""
     ids = {v: i for i, v in enumerate(sorted(set(names)))}
@@ -89,6 +107,7 @@ def retrieval_scores(
     """
     h = np.flatnonzero(held)
     out = label_recall(image_vectors[h], [items[i].label for i in h])
+    out.update(catalogue_recall(image_vectors, [p.label for p in items], h))
     if text_vectors is not None:
         photos = image_vectors if text_photo_vectors is None else text_photo_vectors
         out["text_recall_at_10"] = text_recall(text_vectors[h], photos[h], [items[i].name for i in h])
