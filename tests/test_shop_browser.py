@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from shop.models import Product
 from tests.test_browser import login
-from tests.test_shop import DEMO, demo_rows, run_import, write_catalog
+from tests.test_catalogue import DEMO, demo_rows, run_import, write_catalog
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
