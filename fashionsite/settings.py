@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "recommend",
     "shop",
     "tryon",
+    "stylists",
 ]
 
 MIDDLEWARE = [

@@ -7,6 +7,7 @@ from accounts import apis as account_apis
 from closet import apis as closet_apis
 from closet import views as closet_views
 from recommend import apis as recommend_apis
+from recommend import trend_urls
 from shop import apis as shop_apis
 from tryon import apis as tryon_apis
 
@@ -42,6 +43,8 @@ api = [
     path("tryon/people/<int:pk>/", tryon_apis.PersonPhotoDetailApi.as_view(), name="api-person"),
     path("tryon/previews/", tryon_apis.PreviewListApi.as_view(), name="api-previews"),
     path("tryon/previews/<int:pk>/", tryon_apis.PreviewDetailApi.as_view(), name="api-preview"),
+    path("stylists/", include("stylists.api_urls")),
+    path("trends/", include((trend_urls.api_urlpatterns, "trends-api"))),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]
 
@@ -52,6 +55,8 @@ urlpatterns = [
     path("outfits/", include("recommend.urls")),
     path("shop/", include("shop.urls")),
     path("tryon/", include("tryon.urls")),
+    path("stylists/", include("stylists.urls")),
+    path("trends/", include("recommend.trend_urls")),
     path("api/", include(api)),
     path("media/<path:name>", closet_views.media, name="media"),
     path("admin/", admin.site.urls),
