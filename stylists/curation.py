@@ -11,7 +11,7 @@ import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
-from stylists.models import Look, LookItem, Lookbook
+from stylists.models import Look, Lookbook, LookItem
 
 
 class CurationRefused(ValueError):
