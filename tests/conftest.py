@@ -1,5 +1,6 @@
 """Standing fixtures: three users, API clients, a private media folder, a real broker and worker."""
 
+import fcntl
 import os
 import shutil
 import signal
@@ -15,6 +16,36 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # playwright's sync 
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "closet" / "demo_photos"
+
+
+def _test_slot() -> tuple[int, object]:
+    """A slot of its own for this pytest run, so runs on one machine never share a test database or broker db.
+
+    The first free of eight lock files; slot 0 (a lone run, as in CI) keeps the plain names. The lock is held by
+    the open file until the process exits.
+    """
+    for slot in range(8):
+        handle = open(f"/tmp/fashionsite-test-slot-{slot}.lock", "w")  # noqa: SIM115 - held for the whole run
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        return slot, handle
+    raise RuntimeError("eight test runs at once on this machine")
+
+
+TEST_SLOT, _slot_lock = _test_slot()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Slot n > 0 tests on test_<name>_slot<n>."""
+    if TEST_SLOT:
+        from django.conf import settings
+
+        for db in settings.DATABASES.values():
+            db.setdefault("TEST", {})["NAME"] = f"test_{db['NAME']}_slot{TEST_SLOT}"
 
 
 def demo_photo(prefix: str, n: int = 0) -> Path:
@@ -42,13 +73,14 @@ def media_files(private_media_root):
 
 @pytest.fixture(scope="session")
 def broker_url():
-    """A real broker for the worker tests: Redis db 15 (flushed), so a dev worker never sees test jobs."""
+    """A real broker for the worker tests: Redis db 15 minus the slot (flushed), so a dev worker never sees test jobs."""
     from django.conf import settings
 
     from fashionsite.broker import choose_broker
     from fashionsite.celery import app
 
-    url, how, proc = choose_broker(os.environ.get("TEST_BROKER_URL"), Path(settings.VAR_DIR) / "test", redis_db=15)
+    spool = Path(settings.VAR_DIR) / f"test{TEST_SLOT or ''}"
+    url, how, proc = choose_broker(os.environ.get("TEST_BROKER_URL"), spool, redis_db=15 - TEST_SLOT)
     if url.startswith("redis://"):
         import redis
 
@@ -57,7 +89,7 @@ def broker_url():
     if url.startswith("filesystem://"):
         from fashionsite.broker import filesystem_transport_options
 
-        app.conf.broker_transport_options = filesystem_transport_options(Path(settings.VAR_DIR) / "test")
+        app.conf.broker_transport_options = filesystem_transport_options(spool)
     yield url
     if proc:
         proc.terminate()
