@@ -20,8 +20,8 @@ from closet import inference
 from closet.models import Correction, Garment, IngestJob, Photo
 from closet.photos import PhotoRejected, photo_normalise, photo_open_for_pipeline
 from closet.selectors import garment_nearest
-from shop.inference import shop_vectors
 from ml.taxonomy import CLASSES, GROUP_OF
+from shop.inference import shop_vectors
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import generics, permissions, serializers
+from rest_framework import generics, serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 from closet.models import Garment
 from shop import catalog, looks, selectors, services
 from shop.models import CatalogImport, Product, Shop
+from shop.permissions import CatalogueEditor, CatalogueEditorWrites
 from shop.search import search_run
 from shop.serializers import (
     BoardSerializer,
@@ -16,16 +17,6 @@ from shop.serializers import (
     ProductSearchParams,
     ProductSerializer,
 )
-
-
-class StaffWrites(permissions.BasePermission):
-    """Any signed-in user reads the catalogue; only staff change it."""
-
-    def has_permission(self, request, view):
-        if not (request.user and request.user.is_authenticated):
-            return False
-        return request.method in permissions.SAFE_METHODS or request.user.is_staff
-
 
 SearchPageSerializer = inline_serializer(
     "ProductSearchPage",
@@ -80,7 +71,7 @@ class ProductDetailApi(generics.RetrieveUpdateDestroyAPIView):
     """A product; staff may change its title, brand, price, currency, URL and stock, or delete it."""
 
     serializer_class = ProductSerializer
-    permission_classes = [StaffWrites]
+    permission_classes = [CatalogueEditorWrites]
     queryset = Product.objects.select_related("shop").prefetch_related("images")
     http_method_names = ["get", "patch", "delete"]
 
@@ -144,7 +135,7 @@ class ShopListApi(generics.ListAPIView):
 class CatalogImportListApi(APIView):
     """Staff: import a catalogue (CSV or JSON, plus a ZIP of its photos); it runs in the background."""
 
-    permission_classes = [permissions.IsAdminUser]
+    permission_classes = [CatalogueEditor]
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(responses=CatalogImportSerializer(many=True))
@@ -178,6 +169,6 @@ class CatalogImportListApi(APIView):
 
 
 class CatalogImportDetailApi(generics.RetrieveAPIView):
-    permission_classes = [permissions.IsAdminUser]
+    permission_classes = [CatalogueEditor]
     serializer_class = CatalogImportSerializer
     queryset = CatalogImport.objects.select_related("shop")

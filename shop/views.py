@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from rest_framework.exceptions import ValidationError
@@ -8,6 +7,7 @@ from closet.models import Garment
 from shop import catalog, selectors, services
 from shop.apis import _boards, garment_anchor, product_anchor
 from shop.models import PRODUCT_CATEGORY_CHOICES, CatalogImport, Product
+from shop.permissions import catalogue_editor_required
 from shop.search import search_run
 from shop.serializers import ProductSearchParams
 
@@ -74,7 +74,7 @@ def garment_complete(request, pk):
     return render(request, "shop/complete.html", {"garment": garment, "boards": _boards(garment_anchor(garment))})
 
 
-@staff_member_required
+@catalogue_editor_required
 def imports(request):
     if request.method == "POST":
         try:
@@ -91,6 +91,6 @@ def imports(request):
     return render(request, "shop/imports.html", {"imports": CatalogImport.objects.select_related("shop")[:50]})
 
 
-@staff_member_required
+@catalogue_editor_required
 def import_detail(request, pk):
     return render(request, "shop/import.html", {"job": get_object_or_404(CatalogImport, pk=pk)})

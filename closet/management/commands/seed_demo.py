@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 
 from accounts.models import User
 from closet import services
+from shop.permissions import catalogue_editor_grant
 
 DEMO_DIR = Path(settings.BASE_DIR) / "closet" / "demo_photos"
 DEMO_CATALOG = Path(settings.BASE_DIR) / "shop" / "demo_catalog" / "catalog.csv"
@@ -36,11 +37,12 @@ class Command(BaseCommand):
         )
         staff, created = User.objects.get_or_create(
             username=f"{username}-staff",
-            defaults={"email": f"{username}-staff@example.com", "role": User.Role.STYLIST, "is_staff": True},
+            defaults={"email": f"{username}-staff@example.com"},
         )
         if created or not staff.check_password(password):
             staff.set_password(password)
             staff.save()
+        catalogue_editor_grant(user=staff)
         from shop.models import CatalogImport
         from shop.services import catalog_import_prepare, shop_get_or_create
 
