@@ -17,6 +17,7 @@ TASKS = {
     "outfit": "ml.outfit.evaluate",
     "retrieval": "ml.shop.evaluate",
     "taste": "ml.taste",
+    "trends": "ml.trends.evaluate",
     "tryon": "ml.tryon.evaluate",
 }
 

@@ -1,0 +1,44 @@
+"""Style clusters: seeded k-means (k-means++ start) on L2-normalised embeddings, i.e. on cosine geometry."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def normalise(x: np.ndarray) -> np.ndarray:
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+
+
+def kmeans(x: np.ndarray, k: int, *, seed: int = 0, iters: int = 50) -> tuple[np.ndarray, np.ndarray]:
+    """Centroids (k, D) and labels (N,) of x (N, D), normalised first. Same seed and data, same answer."""
+    x = normalise(np.asarray(x, dtype=np.float64))
+    n = len(x)
+    k = max(1, min(k, n))
+    rng = np.random.default_rng(seed)
+    centroids = [x[rng.integers(n)]]
+    dist = ((x - centroids[0]) ** 2).sum(1)  # (N,)
+    for _ in range(1, k):  # k-means++: the next centre with probability proportional to squared distance
+        p = dist / dist.sum() if dist.sum() > 0 else np.full(n, 1 / n)
+        centroids.append(x[rng.choice(n, p=p)])
+        dist = np.minimum(dist, ((x - centroids[-1]) ** 2).sum(1))
+    c = np.stack(centroids)  # (k, D)
+    labels = np.full(n, -1)
+    for _ in range(iters):
+        d = (x**2).sum(1)[:, None] - 2 * x @ c.T + (c**2).sum(1)[None]  # (N, k)
+        new = d.argmin(1)
+        if (new == labels).all():
+            break
+        labels = new
+        for j in range(k):
+            members = x[labels == j]
+            if len(members):
+                c[j] = members.mean(0)
+    return c, labels
+
+
+def nearest_members(x: np.ndarray, centroids: np.ndarray, labels: np.ndarray, j: int, n: int) -> np.ndarray:
+    """Indices of the n members of cluster j nearest its centroid, nearest first."""
+    x = normalise(np.asarray(x, dtype=np.float64))
+    idx = np.flatnonzero(labels == j)
+    d = ((x[idx] - centroids[j]) ** 2).sum(1)
+    return idx[np.argsort(d, kind="stable")[:n]]
