@@ -131,6 +131,31 @@ def outfit_grade(*, owner, garment_ids: list[int]) -> tuple[Outfit, dict]:
     return outfit, verdict
 
 
+def outfit_reaction_save(*, owner, garment_ids: list[int], kind: str, occasion: str = "", context: dict) -> Outfit | None:
+    """An outfit put together elsewhere (a stylist's look) that its owner liked or disliked.
+
+    Saved as an outfit with that feedback, so the taste model counts it like any other reaction.
+    """
+    by_id = {i.id: i for i in closet_items(owner=owner)}
+    items = [by_id[g] for g in dict.fromkeys(garment_ids) if g in by_id]
+    if not items:
+        return None
+    score, contributions = inference.grader().score(engine.grader_inputs(items))
+    with transaction.atomic():
+        outfit = _outfit_save(
+            owner=owner,
+            items=items,
+            score=score,
+            contributions=contributions,
+            source=Outfit.Source.SAVED,
+            rank_score=score,
+            occasion=occasion,
+            context=context,
+        )
+        feedback_give(owner=owner, kind=kind, outfit=outfit)
+    return outfit
+
+
 @transaction.atomic
 def feedback_give(
     *, owner, kind: str, outfit: Outfit | None = None, garment: Garment | None = None, day: datetime.date | None = None

@@ -1,7 +1,9 @@
 """Turn what people did in the app into outfit training data for `python -m ml.outfit.train --app-data`.
 
-Positives: outfits a user liked or wore. Negatives: outfits a user disliked. (Stylists' accepted looks join
-here when the stylist issue lands.) Each line of the JSONL file is one outfit:
+Positives: outfits a user liked or wore, and stylists' looks their client accepted. Negatives: outfits a user
+disliked, and looks their client rejected. A look's garments also become a saved outfit with the client's
+reaction (for the taste model); that copy is left out here, as the look is exported whole, with its catalogue
+products (graded from their titles). Each line of the JSONL file is one outfit:
 {"label": 1 or 0, "source": "...", "items": [{"slot": "...", "text_embedding": [384 floats]}, ...]}.
 """
 
@@ -12,17 +14,20 @@ from django.core.management.base import BaseCommand
 
 from ml.outfit import slot_for_category
 from recommend.models import Feedback
+from stylists.selectors import look_training_rows
 
 
 class Command(BaseCommand):
-    help = "Export liked/worn (positive) and disliked (negative) outfits as JSONL training data."
+    help = "Export liked/worn outfits and accepted looks (positive), disliked outfits and rejected looks (negative)."
 
     def add_arguments(self, parser):
         parser.add_argument("--out", type=Path, required=True)
 
     def handle(self, *args, out: Path, **options):
         labels: dict[int, int] = {}
-        for fb in Feedback.objects.filter(outfit__isnull=False).order_by("created_at"):
+        for fb in Feedback.objects.filter(outfit__isnull=False).exclude(outfit__context__has_key="look").order_by(
+            "created_at"
+        ):
             labels[fb.outfit_id] = 0 if fb.kind == Feedback.Kind.DISLIKE else 1  # the latest reaction wins
         rows = 0
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -44,4 +49,7 @@ class Command(BaseCommand):
                 if len(items) >= 2:
                     f.write(json.dumps({"label": labels[outfit.id], "source": "feedback", "items": items}) + "\n")
                     rows += 1
+            for row in look_training_rows():
+                f.write(json.dumps(row) + "\n")
+                rows += 1
         self.stdout.write(f"wrote {rows} outfits to {out}")
