@@ -11,7 +11,7 @@ class FashionUserAdmin(UserAdmin):
     list_display = ("username", "email", "role", "is_staff")
     list_filter = ("role", "is_staff")
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)  # sets the groups from the form: sync after
         if "role" in form.changed_data:
-            user_role_access_sync(user=obj)
+            user_role_access_sync(user=form.instance)
