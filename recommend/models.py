@@ -90,3 +90,20 @@ class Wear(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["garment", "worn_on"], name="one_wear_per_garment_per_day")]
+
+
+class TrendReport(models.Model):
+    """The stylists' trends, computed on the `default` queue (recommend.trends) and read by the page and API."""
+
+    Status = JobStatus
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    error = models.TextField(blank=True)
+    data = models.JSONField(default=dict)  # sources -> dimensions -> series, forecasts, backtests; clusters
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]

@@ -42,3 +42,39 @@ def nearest_members(x: np.ndarray, centroids: np.ndarray, labels: np.ndarray, j:
     idx = np.flatnonzero(labels == j)
     d = ((x[idx] - centroids[j]) ** 2).sum(1)
     return idx[np.argsort(d, kind="stable")[:n]]
+
+
+def silhouette(x: np.ndarray, labels: np.ndarray) -> float:
+    """Mean silhouette (Rousseeuw 1987) of a labelling of x, in cosine geometry; 0 for a single cluster."""
+    x = normalise(np.asarray(x, dtype=np.float64))
+    ks = np.unique(labels)
+    if len(ks) < 2:
+        return 0.0
+    sq = (x**2).sum(1)
+    d = np.sqrt(np.maximum(sq[:, None] - 2 * x @ x.T + sq[None], 0))  # (N, N)
+    member = labels[:, None] == ks[None]  # (N, K)
+    sizes = member.sum(0)  # (K,)
+    sums = d @ member  # (N, K) distance to every member of each cluster
+    own = member.argmax(1)
+    own_size = sizes[own]
+    a = sums[np.arange(len(x)), own] / np.maximum(own_size - 1, 1)
+    others = np.where(member, np.inf, sums / sizes[None])
+    b = others.min(1)
+    s = np.where(own_size > 1, (b - a) / np.maximum(np.maximum(a, b), 1e-12), 0.0)
+    return float(s.mean())
+
+
+def kmeans_auto(x: np.ndarray, max_k: int, *, seed: int = 0, sample: int = 2000) -> tuple[np.ndarray, np.ndarray]:
+    """k-means with k in 2..max_k chosen by the best silhouette on a seeded sample of at most ``sample`` rows."""
+    x = np.asarray(x, dtype=np.float64)
+    if len(x) < 3 or max_k < 2:
+        return kmeans(x, 1, seed=seed)
+    rng = np.random.default_rng(seed)
+    rows = rng.choice(len(x), sample, replace=False) if len(x) > sample else np.arange(len(x))
+    best = None
+    for k in range(2, min(max_k, len(x) - 1) + 1):
+        centroids, labels = kmeans(x, k, seed=seed)
+        score = silhouette(x[rows], labels[rows])
+        if best is None or score > best[0] + 1e-9:
+            best = (score, centroids, labels)
+    return best[1], best[2]

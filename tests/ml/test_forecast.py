@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from ml.trends import evaluate
-from ml.trends.cluster import kmeans, nearest_members
+from ml.trends.cluster import kmeans, kmeans_auto, nearest_members, silhouette
 from ml.trends.forecast import Backtest, backtest, fit, forecast_model, forecast_naive
 from ml.trends.series import next_period, period_label, season_period, share_table
 
@@ -129,3 +129,11 @@ def test_the_evaluation_prints_model_and_naive_backtest_mae_as_json(tmp_path):
     assert result["n"] == result["category"]["n"] + result["colour"]["n"]
     again = evaluate.run(argparse.Namespace(data=str(data), min_period_items=None))
     assert again["model_mae"] == result["model_mae"]
+
+
+def test_the_number_of_clusters_is_the_one_with_the_best_silhouette():
+    rng = np.random.default_rng(2)
+    x = np.concatenate([c + rng.normal(0, 0.05, (15, 8)) for c in np.eye(8)[:3] * 4])
+    centroids, labels = kmeans_auto(x, 8, seed=0)
+    assert len(centroids) == 3 and len(set(labels)) == 3
+    assert silhouette(x, labels) > 0.8 > silhouette(x, np.arange(len(x)) % 3)
