@@ -314,7 +314,7 @@ class LookAdmin(StylistOwnedAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         look = form.instance
-        _renumber(list(look.items.all()), LookItem)
+        _renumber(LookItem.objects.filter(look=look), LookItem)  # not look.items: prefetched before the save
         curation.look_score(look=look)
 
     def get_search_results(self, request, queryset, search_term):
@@ -511,9 +511,9 @@ class LookbookAdmin(StylistOwnedAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         lookbook = form.instance
-        _renumber(list(lookbook.entries.all()), LookbookEntry)
+        _renumber(LookbookEntry.objects.filter(lookbook=lookbook), LookbookEntry)
         if lookbook.published:
-            looks = list(lookbook.looks.all())
+            looks = list(Look.objects.filter(entries__lookbook=lookbook))
             if not looks:
                 curation.lookbook_unpublish(lookbook=lookbook)
                 self.message_user(request, f"“{lookbook}” has no looks left, so it is unpublished.", messages.WARNING)

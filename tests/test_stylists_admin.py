@@ -172,8 +172,7 @@ def test_the_migration_made_the_group_and_a_role_change_in_the_admin_grants_and_
     assert r.status_code == 302, r.context["adminform"].form.errors if r.context else r
     paul.refresh_from_db()
     assert paul.is_staff and paul.groups.filter(name=STYLISTS_GROUP).exists()
-    data["role"] = "shopper"
-    data["is_staff"] = "on"
+    data.update({"role": "shopper", "is_staff": "on", "groups": [group.pk]})  # as the page now shows him
     c.post(f"/admin/accounts/user/{paul.pk}/change/", data)
     paul.refresh_from_db()
     assert not paul.is_staff and not paul.groups.exists()
@@ -181,15 +180,15 @@ def test_the_migration_made_the_group_and_a_role_change_in_the_admin_grants_and_
 
 def test_each_stylist_sees_only_their_own_looks_lookbooks_and_engagements(people, products):
     anna, bea = people["anna"], people["bea"]
-    mine = curated_look(anna, "Anna's city look", [products["demo-002"], products["demo-003"]])
-    theirs = curated_look(bea, "Bea's beach look", [products["demo-030"], products["demo-031"]])
+    mine = curated_look(anna, "Anna city look", [products["demo-002"], products["demo-003"]])
+    theirs = curated_look(bea, "Bea beach look", [products["demo-030"], products["demo-031"]])
     Lookbook.objects.create(stylist=anna, title="Anna autumn", slug="anna-autumn")
     other_book = Lookbook.objects.create(stylist=bea, title="Bea summer", slug="bea-summer")
 
     c = admin_client(anna)
     looks = c.get("/admin/stylists/look/")
     assert list(looks.context["cl"].queryset) == [mine]
-    assert "Anna's city look" in looks.content.decode() and "Bea's beach look" not in looks.content.decode()
+    assert "Anna city look" in looks.content.decode() and "Bea beach look" not in looks.content.decode()
     books = c.get("/admin/stylists/lookbook/")
     assert [b.title for b in books.context["cl"].queryset] == ["Anna autumn"]
     engagements = c.get("/admin/stylists/engagement/").context["cl"].queryset
@@ -441,7 +440,7 @@ def test_a_lookbook_admin_holds_ordered_curated_looks_and_keeps_a_published_book
             **extra,
         }
         for i, (look, position) in enumerate(entries):
-            data[f"entries-{i}-look"], data[f"entries-{i}-position"] = look.pk, position
+            data[f"entries-{i}-look"], data[f"entries-{i}-position"] = look.pk, "" if position is None else position
         return data
 
     for bad in (for_client, theirs):
