@@ -96,10 +96,10 @@ class TrendsSerializer(serializers.Serializer):
 def _trends_payload(report: TrendReport, pending: TrendReport | None) -> dict:
     data = report.data
     sources = []
-    for source in (data.get("sources") or {}).values():
+    for source in trends.report_sources(report):  # jsonb keeps no key order: the order is trends.SOURCES'
         dims = [
             {**dim, "key": key, "chart_url": reverse("trends:chart", args=[source["key"], key])}
-            for key, dim in source["dimensions"].items()
+            for key, dim in trends.source_dimensions(source)
         ]
         sources.append({**source, "dimensions": dims})
     clusters = [

@@ -22,9 +22,9 @@ def _pct(share) -> str:
 def _page_sources(report) -> list[dict]:
     """The report's sources with the numbers the page prints already formatted."""
     out = []
-    for source in (report.data.get("sources") or {}).values():
+    for source in trends.report_sources(report):
         dims = []
-        for key, dim in source["dimensions"].items():
+        for key, dim in trends.source_dimensions(source):
             rows = [
                 {
                     "label": s["label"],

@@ -303,5 +303,15 @@ def trends_compute() -> dict:
     }
 
 
+def report_sources(report: TrendReport) -> list[dict]:
+    """The report's sources in ``SOURCES`` order (a jsonb column keeps no key order)."""
+    stored = report.data.get("sources") or {}
+    return [stored[key] for key in SOURCES if key in stored]
+
+
+def source_dimensions(source: dict) -> list[tuple[str, dict]]:
+    return [(key, source["dimensions"][key]) for key in DIMENSIONS if key in source["dimensions"]]
+
+
 def report_dimension(report: TrendReport, source: str, dimension: str) -> dict | None:
     return ((report.data.get("sources") or {}).get(source) or {}).get("dimensions", {}).get(dimension)

@@ -251,6 +251,8 @@ def test_a_stylist_asks_for_fresh_trends_and_a_real_worker_computes_them(trend_d
     body = stylist.get("/api/trends/").json()
     assert body["report"]["id"] == queued.json()["id"] and body["refreshing"] is None
     closet = next(s for s in body["sources"] if s["key"] == "closet")
+    assert [d["key"] for d in closet["dimensions"]] == ["category", "colour", "cluster"]
+    assert [s["key"] for s in body["sources"]] == ["catalogue", "closet", "wears", "likes"]
     shirt = next(s for s in closet["dimensions"][0]["series"] if s["key"] == "shirt")
     assert shirt["shares"] == pytest.approx([0.25, 0.5, 0.75, 1.0])
 
