@@ -31,12 +31,41 @@ def shop_version() -> str:
     return shop_model()[2]["model_version"]
 
 
-def shop_vectors(embeddings) -> np.ndarray:
-    """(N, 1280) garment-model embeddings -> (N, 128) unit vectors in the shop space."""
+def colour_feature(rgb: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """The shop head's colour input for one photo: ``mask`` is the garment cut-out's (> 127 is garment);
+    without one (a catalogue shot on white) the non-white foreground counts. Zero-length for a head without."""
+    from ml.shop.colour import colour_feature as feature
+
+    config = shop_model()[0].config
+    if not config.colour_dim:
+        return np.zeros(0, np.float32)
+    return feature(rgb, mask, config.colour_bins)
+
+
+def colour_feature_rgba(rgba: np.ndarray) -> np.ndarray:
+    """``colour_feature`` of a stored cut-out (RGBA, the alpha its mask)."""
+    rgba = np.asarray(rgba)
+    if rgba.ndim != 3 or rgba.shape[2] != 4:
+        raise ValueError(f"expected an (H, W, 4) RGBA cut-out, got {rgba.shape}")
+    return colour_feature(np.ascontiguousarray(rgba[..., :3]), rgba[..., 3])
+
+
+def shop_vectors(embeddings, colours=None) -> np.ndarray:
+    """(N, 1280) garment-model embeddings and their (N, C) ``colour_feature``s -> (N, 128) unit shop vectors.
+
+    The app passes the colour of the same pixels (garment cut-out, product photo). Tools that hold only
+    embeddings (benchmarks, synthetic catalogues) may pass none: the head was trained with colour dropped
+    for a share of rows, so the zero feature gives an embedding-only vector, worse on colour.
+    """
     from ml.shop import embed_images
 
+    head = shop_model()[0]
+    emb = np.asarray(embeddings, dtype=np.float32)
+    if head.config.colour_dim:
+        c = np.zeros((len(emb), head.config.colour_dim), np.float32) if colours is None else colours
+        colours = np.asarray(c, dtype=np.float32).reshape(len(emb), -1)
     with torch.inference_mode():
-        return embed_images(shop_model()[0], np.asarray(embeddings, dtype=np.float32))
+        return embed_images(head, emb, colours)
 
 
 def text_vectors(texts: list[str]) -> np.ndarray:

@@ -8,6 +8,10 @@ from dataclasses import asdict, dataclass, fields
 @dataclass
 class ShopConfig:
     image_dim: int = 1280  # ml.garment_category embedding (L2-normalised, full photo)
+    # ml.shop.colour feature of the garment's pixels, appended to the embedding; 0 = none (checkpoints before it)
+    colour_dim: int = 0
+    colour_bins: tuple[int, ...] = ()  # its (L, a, b) histogram bins; prod(colour_bins) == colour_dim
+    colour_weight: float = 1.0  # the unit-norm feature is scaled by this before it joins the unit-norm embedding
     text_dim: int = 384  # all-MiniLM-L6-v2 (ml.text_encoder)
     hidden_dim: int = 512
     embed_dim: int = 128  # the shop space: unit vectors compared by dot product
@@ -21,4 +25,7 @@ class ShopConfig:
     @classmethod
     def from_dict(cls, d: dict) -> ShopConfig:
         known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in known})
+        d = {k: v for k, v in d.items() if k in known}
+        if "colour_bins" in d:
+            d["colour_bins"] = tuple(int(n) for n in d["colour_bins"])
+        return cls(**d)

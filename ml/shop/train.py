@@ -38,7 +38,18 @@ import torch.nn.functional as F
 from ml.bridge.train import image_embeddings, name_embeddings
 from ml.shop.checkpoint import save_checkpoint
 from ml.shop.config import ShopConfig
-from ml.shop.data import CLOSET_SPLIT_RULE, SPLIT_RULE, closet_photos, heldout_mask, products
+from ml.shop.colour import feature_dim, feature_version
+from ml.shop.data import (
+    CLOSET_SPLIT_RULE,
+    SPLIT_RULE,
+    VALIDATION_RULE,
+    closet_photos,
+    closet_validation_mask,
+    colour_features,
+    heldout_mask,
+    in_validation,
+    products,
+)
 from ml.shop.evaluate import retrieval_scores
 from ml.shop.model import ShopHead, TextToShop, embed_images, embed_texts
 from ml.taxonomy import OTHER_CATEGORY
@@ -58,6 +69,8 @@ def train_shop_embedding(
     targets: dict[str, tuple[np.ndarray, float]],
     config: ShopConfig,
     *,
+    colours: np.ndarray | None = None,
+    colour_dropout: float = 0.0,
     text: np.ndarray,
     name_id: np.ndarray,
     text_weight: float,
@@ -87,6 +100,7 @@ def train_shop_embedding(
     steps = epochs * -(-len(x) // batch_size)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=[lr, lr * 10], total_steps=steps, pct_start=0.1)
     xs, xt, names = torch.from_numpy(x), torch.from_numpy(text), torch.from_numpy(name_id)
+    xc = torch.from_numpy(colours) if config.colour_dim else None
     ys = {k: torch.from_numpy(ids) for k, (ids, _) in targets.items()}
     gen = torch.Generator().manual_seed(seed)
     for epoch in range(epochs):
@@ -96,7 +110,12 @@ def train_shop_embedding(
         total = 0.0
         for s in range(0, len(order), batch_size):
             b = order[s : s + batch_size]
-            z = head(xs[b])  # (b, D)
+            c = None
+            if xc is not None:
+                c = xc[b]
+                if colour_dropout:
+                    c = c * (torch.rand(len(b), 1, generator=gen) >= colour_dropout)
+            z = head(xs[b], c)  # (b, D)
             loss = sum(
                 weight * _masked_ce(z @ F.normalize(proxies[k], dim=-1).T / temperature, ys[k][b])  # (b, C_k)
                 for k, (_, weight) in targets.items()
@@ -141,32 +160,56 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--fine-weight", type=float, default=1.0, help="weight of the fine-type proxy loss")
     p.add_argument("--text-weight", type=float, default=1.0, help="weight of the name InfoNCE while the head trains")
     p.add_argument("--embed-dim", type=int, default=128)
+    p.add_argument(
+        "--colour-bins", default="5,7,7", help="L,a,b bins of the colour feature (ml/shop/colour.py); 'none' for none"
+    )
+    p.add_argument("--colour-weight", type=float, default=1.0, help="scale of the unit-norm colour feature")
+    p.add_argument("--colour-dropout", type=float, default=0.1, help="share of rows trained without colour")
+    p.add_argument(
+        "--validation",
+        action="store_true",
+        help="train without the validation carve of the training data and print its scores (nothing saved)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     t0 = time.time()
 
+    bins = () if args.colour_bins == "none" else tuple(int(n) for n in args.colour_bins.split(","))
     items = products(args.data)
     held = heldout_mask(items)
     img, garment_version = image_embeddings([q.path for q in items], args.garment_checkpoint, args.threads)
     txt = name_embeddings([q.name for q in items])
+    col = colour_features([q.path for q in items], "studio", bins) if bins else np.zeros((len(items), 0), np.float32)
+    if args.validation:  # the held-out products leave altogether; the validation carve plays their part
+        keep = np.flatnonzero(~held)
+        items, img, txt, col = [items[i] for i in keep], img[keep], txt[keep], col[keep]
+        held = np.array([in_validation(q.id) for q in items], bool)
     train = np.flatnonzero(~held)
-    x, text = img[train], txt[train]
+    x, text, colours = img[train], txt[train], col[train]
     labels = [items[i].label for i in train]
     fine_types = [items[i].fine_type for i in train]
     names = [items[i].name for i in train]
-    closet_test, closet_test_types, n_closet = None, None, 0
+    closet_test, closet_test_types, closet_test_col, n_closet = None, None, None, 0
     if args.closet:
         paths, types, closet_held = closet_photos(args.closet)
         closet_emb, _ = image_embeddings(paths, args.garment_checkpoint, args.threads)
+        closet_col = colour_features(paths, "cutout", bins) if bins else np.zeros((len(paths), 0), np.float32)
+        if args.validation:  # held-out senders leave; validation senders are the queries
+            val = closet_validation_mask(args.closet)
+            keep = np.flatnonzero(~closet_held)
+            paths, types, closet_held = [paths[i] for i in keep], [types[i] for i in keep], val[keep]
+            closet_emb, closet_col = closet_emb[keep], closet_col[keep]
         n_closet = int((~closet_held).sum())
         x = np.concatenate([x, closet_emb[~closet_held]])
+        colours = np.concatenate([colours, closet_col[~closet_held]])
         text = np.concatenate([text, np.zeros((n_closet, txt.shape[1]), np.float32)])
         labels += [NONE] * n_closet
         fine_types += [t for t, h in zip(types, closet_held) if not h]
         names += [NONE] * n_closet
         closet_test, closet_test_types = closet_emb[closet_held], [t for t, h in zip(types, closet_held) if h]
+        closet_test_col = closet_col[closet_held]
     targets = {
         "label": (index_labels(labels, skip=NONE), 1.0),
         "fine": (index_labels(fine_types, skip=OTHER_CATEGORY), args.fine_weight),
@@ -179,12 +222,19 @@ def main(argv: list[str] | None = None) -> None:
     )
 
     config = ShopConfig(
-        embed_dim=args.embed_dim, garment_model_version=garment_version, text_model_version=TEXT_MODEL_VERSION
+        embed_dim=args.embed_dim,
+        colour_dim=feature_dim(bins) if bins else 0,
+        colour_bins=bins,
+        colour_weight=args.colour_weight,
+        garment_model_version=garment_version,
+        text_model_version=TEXT_MODEL_VERSION,
     )
     head, text_map = train_shop_embedding(
         x,
         targets,
         config,
+        colours=colours,
+        colour_dropout=args.colour_dropout,
         text=text,
         name_id=name_id,
         text_weight=args.text_weight,
@@ -195,15 +245,18 @@ def main(argv: list[str] | None = None) -> None:
         temperature=args.temperature,
         seed=args.seed,
     )
-    photo_vectors = embed_images(head, img)
+    photo_vectors = embed_images(head, img, col)
     scores = retrieval_scores(
         items,
         held,
         photo_vectors,
         embed_texts(text_map, txt),
-        closet_vectors=None if closet_test is None else embed_images(head, closet_test),
+        closet_vectors=None if closet_test is None else embed_images(head, closet_test, closet_test_col),
         closet_types=closet_test_types,
     )
+    if args.validation:
+        print(json.dumps({"validation": scores, "rule": VALIDATION_RULE, "args": vars(args)}))
+        return
     meta = {
         "data": {
             "source": f"{args.data} styles.csv (articleType, baseColour, productDisplayName) + images/<id>.jpg",
@@ -213,6 +266,7 @@ def main(argv: list[str] | None = None) -> None:
             "n_train_products": len(train),
             "n_train_closet_photos": n_closet,
             "n_heldout_products": int(held.sum()),
+            "colour_feature": feature_version(bins) if bins else None,
         },
         "command": "python -m ml.shop.train " + shlex.join(argv if argv is not None else sys.argv[1:]),
         "seed": args.seed,
