@@ -38,7 +38,8 @@ def line_chart_png(dimension: dict, *, width: int, height: int, title: str = "")
         draw.text((left, height // 2), "Not enough data yet", fill="#666", font=font)
         return _png(image)
     peak = max([max(s["shares"]) for s in series] + [s["forecast"] for s in series] + [0.01])
-    ymax = min(1.0, peak * 1.1)
+    step = next(st for st in (0.025, 0.05, 0.1, 0.15, 0.2, 0.25) if peak * 1.05 <= 4 * st) if peak * 1.05 <= 1 else 0.25
+    ymax = 4 * step  # four gridlines at round percentages
     slots = len(periods) + 1  # the last slot is the forecast's period
     x_at = lambda i: left + (right - left) * (i / max(slots - 1, 1))  # noqa: E731
     y_at = lambda v: bottom - (bottom - top) * (v / ymax)  # noqa: E731
@@ -46,7 +47,7 @@ def line_chart_png(dimension: dict, *, width: int, height: int, title: str = "")
     for k in range(5):  # grid and y labels
         v = ymax * k / 4
         draw.line([(left, y_at(v)), (right, y_at(v))], fill="#e6e6e6")
-        draw.text((4, y_at(v) - 6), f"{100 * v:.0f}%", fill="#555", font=font)
+        draw.text((4, y_at(v) - 6), f"{100 * v:g}%", fill="#555", font=font)
     draw.line([(left, top), (left, bottom), (right, bottom)], fill="#888")
     labels = [*periods, dimension.get("next_period") or "next"]
     step = max(1, int(len(labels) * 70 / max(right - left, 1)) + 1)

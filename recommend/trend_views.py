@@ -19,6 +19,14 @@ def _pct(share) -> str:
     return "–" if share is None else f"{100 * share:.1f}%"
 
 
+def _backtest_display(bt: dict | None) -> dict | None:
+    return bt and {**bt, "model": _pct(bt["model_mae"]), "naive": _pct(bt["naive_mae"])}
+
+
+def _direction(last: float, forecast: float) -> str:
+    return "↑" if forecast > last + 0.0005 else "↓" if forecast < last - 0.0005 else "→"
+
+
 def _page_sources(report) -> list[dict]:
     """The report's sources with the numbers the page prints already formatted."""
     out = []
@@ -31,7 +39,7 @@ def _page_sources(report) -> list[dict]:
                     "count": s["count"],
                     "last": _pct(s["shares"][-1] if s["shares"] else None),
                     "forecast": _pct(s["forecast"]),
-                    "rising": s["forecast"] > (s["shares"][-1] if s["shares"] else 0),
+                    "direction": _direction(s["shares"][-1] if s["shares"] else 0, s["forecast"]),
                 }
                 for s in dim["series"]
             ]
@@ -56,6 +64,7 @@ def trends_page(request):
             "failed": trends.trend_report_failed(),
             "sources": _page_sources(report) if report else [],
             "clusters": report.data.get("clusters", []) if report else [],
+            "backtest": _backtest_display(report.data.get("backtest")) if report else None,
         },
     )
 

@@ -87,7 +87,8 @@ def forecast_model(Y, h: int = 1) -> np.ndarray:
 
 
 def forecast_naive(Y) -> np.ndarray:
-    return _as_matrix(Y)[:, -1].copy()
+    Y = _as_matrix(Y)
+    return Y[:, -1].copy() if Y.shape[1] else np.zeros(len(Y))  # no period yet: nothing seen, share 0
 
 
 @dataclass

@@ -137,3 +137,10 @@ def test_the_number_of_clusters_is_the_one_with_the_best_silhouette():
     centroids, labels = kmeans_auto(x, 8, seed=0)
     assert len(centroids) == 3 and len(set(labels)) == 3
     assert silhouette(x, labels) > 0.8 > silhouette(x, np.arange(len(x)) % 3)
+
+
+def test_no_kept_period_gives_empty_series_not_an_error():
+    assert share_table([]).series == [] and share_table([]).periods == []
+    tiny = share_table([((2020, 0), "a"), ((2020, 1), "b")])  # each period below MIN_PERIOD_ITEMS
+    assert tiny.periods == [] and tiny.series == [] and tiny.backtest.n == 0
+    assert forecast_naive(np.zeros((2, 0))).tolist() == [0.0, 0.0]
