@@ -43,25 +43,47 @@ def pickable_garments(user):
 
 
 def item_thumbnail(item: LookItem | None, size: int = 64) -> str:
-    """The item's cut-out or first product photo, through the app's (permission-checked) media URLs."""
+    """The item's cut-out or first product photo, through the app's permission-checked URLs."""
     if item is None or (item.garment_id is None and item.product_id is None):
         return "—"
     if item.garment_id:
-        image, label = item.garment.cutout, item.garment.name or item.garment.category_label
+        # the client's cut-out, served to their stylist only while the engagement is active
+        url, label = (
+            reverse("stylists:garment_cutout", args=[item.garment_id]),
+            item.garment.name or item.garment.category_label,
+        )
     else:
         photos = list(item.product.images.all())
-        image, label = (photos[0].image if photos else None), item.product.title
-    if not image:
+        url, label = (photos[0].image.url if photos else ""), item.product.title
+    if not url:
         return label
     return format_html(
         '<img src="{}" alt="{}" title="{}" class="look-thumb" style="width:{}px;height:{}px;object-fit:contain;'
         'background:#fff;border:1px solid var(--hairline-color,#ddd);border-radius:4px">',
-        image.url,
+        url,
         label,
         label,
         size,
         size,
     )
+
+
+def garment_label(garment: Garment) -> str:
+    return f"{garment.name or garment.category_label} — {garment.owner.username}'s closet (#{garment.pk})"
+
+
+def product_label(product: Product) -> str:
+    return f"{product.title}{f' — {product.brand}' if product.brand else ''} (#{product.pk})"
+
+
+class GarmentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return garment_label(obj)
+
+
+class ProductChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return product_label(obj)
 
 
 class ItemAutocomplete(AutocompleteSelect):
@@ -172,6 +194,7 @@ class LookItemInline(admin.TabularInline):
     formset = LookItemFormSet
     fields = ("thumbnail", "garment", "product", "position")
     readonly_fields = ("thumbnail",)
+    verbose_name, verbose_name_plural = "item", "items (a garment of the client's closet, or a catalogue product)"
     extra = 3
     ordering = ("position", "id")
 
@@ -180,9 +203,9 @@ class LookItemInline(admin.TabularInline):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "garment":
-            kwargs["queryset"] = pickable_garments(request.user)
+            kwargs["queryset"], kwargs["form_class"] = pickable_garments(request.user), GarmentChoiceField
         elif db_field.name == "product":
-            kwargs["queryset"] = Product.objects.all()
+            kwargs["queryset"], kwargs["form_class"] = Product.objects.all(), ProductChoiceField
         else:
             return super().formfield_for_foreignkey(db_field, request, **kwargs)
         kwargs["widget"] = ItemAutocomplete(db_field, self.admin_site)
@@ -328,7 +351,10 @@ class LookAdmin(StylistOwnedAdmin):
         items = list(look.items.all())
         if not items:
             return "—"
-        return format_html_join(" ", "{}", ((item_thumbnail(i, 48),) for i in items))
+        return format_html(
+            '<span style="display:flex;gap:4px;flex-wrap:wrap">{}</span>',
+            format_html_join("", "{}", ((item_thumbnail(i, 48),) for i in items)),
+        )
 
     @admin.display(description="Grader score", ordering="score")
     def grader_score(self, look):
@@ -425,12 +451,12 @@ class LookAdmin(StylistOwnedAdmin):
                 qs = qs.filter(
                     Q(name__icontains=term) | Q(category__icontains=term) | Q(owner__username__icontains=term)
                 )
-            label = lambda g: f"{g.name or g.category_label} — {g.owner.username}'s closet (#{g.pk})"  # noqa: E731
+            label = garment_label
         elif field == "product":
             qs = Product.objects.order_by("title", "id")
             for word in term.split():
                 qs = qs.filter(Q(title__icontains=word) | Q(brand__icontains=word) | Q(category__icontains=word))
-            label = lambda p: f"{p.title}{f' — {p.brand}' if p.brand else ''} (#{p.pk})"  # noqa: E731
+            label = product_label
         else:
             return JsonResponse({"error": "field_name must be garment or product"}, status=400)
         try:
@@ -463,6 +489,7 @@ class LookbookEntryInline(admin.TabularInline):
     fields = ("preview", "look", "look_score", "position")
     readonly_fields = ("preview", "look_score")
     autocomplete_fields = ("look",)
+    verbose_name, verbose_name_plural = "look", "looks (your curated looks, without a client)"
     extra = 2
     ordering = ("position", "id")
 

@@ -8,6 +8,8 @@ from playwright.sync_api import expect
 from stylists.models import Engagement, Look
 from tests.test_stylists_admin import engage, import_demo_products, shopper, stylist
 
+# waits for each image: decode() resolves once it has loaded and rejects if it failed (a 404, say)
+LOADED = "imgs => Promise.all(imgs.map(i => i.decode().then(() => i.naturalWidth > 0, () => false)))"
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
@@ -37,7 +39,7 @@ def test_a_stylist_curates_a_graded_look_publishes_it_and_another_stylist_cannot
     carl, dora = shopper("carl"), shopper("dora")
     engage(anna, carl)
     engage(bea, dora)
-    make_garment(carl, "pants")
+    garment = make_garment(carl, "pants")
     make_garment(dora, "shoes")
     import_demo_products(tmp_path)
 
@@ -69,7 +71,7 @@ def test_a_stylist_curates_a_graded_look_publishes_it_and_another_stylist_cannot
     expect(row.locator(".look-score")).to_have_text(f"{look.score:.2f}")
     thumbs = row.locator("img.look-thumb")
     expect(thumbs).to_have_count(2)
-    loaded = thumbs.evaluate_all("imgs => imgs.map(i => i.complete && i.naturalWidth > 0)")
+    loaded = thumbs.evaluate_all(LOADED)
     assert loaded == [True, True]  # served by the app's media URL to the signed-in stylist
 
     # publish with the bulk action
@@ -82,6 +84,22 @@ def test_a_stylist_curates_a_graded_look_publishes_it_and_another_stylist_cannot
     expect(
         page.locator("#result_list tbody tr", has_text="Autumn errands").locator(".field-published img")
     ).to_have_attribute("alt", "True")
+
+    # a look for her client, with a garment of his closet picked by autocomplete; its cut-out shows
+    page.goto(f"{live_server.url}/admin/stylists/look/add/")
+    page.fill("#id_title", "For Carl")
+    page.select_option("#id_client", label="carl")
+    pick(page, 0, "garment", "carl", "carl's closet")
+    pick(page, 1, "product", "shoes", "Light grey shoes")
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    for_carl = Look.objects.get(title="For Carl")
+    assert for_carl.client == carl and for_carl.items.filter(garment=garment).exists() and for_carl.score is not None
+    row = page.locator("#result_list tbody tr", has_text="For Carl")
+    expect(row.locator(".look-score")).to_have_text(f"{for_carl.score:.2f}")
+    expect(row.locator("img.look-thumb")).to_have_count(2)
+    loaded = row.locator("img.look-thumb").evaluate_all(LOADED)
+    assert loaded == [True, True]
 
     # another stylist sees neither the look in her list nor its page
     admin_login(page, live_server, "bea")
