@@ -2,12 +2,13 @@
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from recommend import trends
+from recommend import trend_views, trends
 from recommend.models import TrendReport
 
 
@@ -98,7 +99,7 @@ def _trends_payload(report: TrendReport, pending: TrendReport | None) -> dict:
     sources = []
     for source in trends.report_sources(report):  # jsonb keeps no key order: the order is trends.SOURCES'
         dims = [
-            {**dim, "key": key, "chart_url": reverse("trends:chart", args=[source["key"], key])}
+            {**dim, "key": key, "chart_url": reverse("trends-api:chart", args=[source["key"], key])}
             for key, dim in trends.source_dimensions(source)
         ]
         sources.append({**source, "dimensions": dims})
@@ -149,3 +150,18 @@ class TrendReportApi(APIView):
     @extend_schema(responses={200: ReportStatusSerializer})
     def get(self, request, pk: int):
         return Response(ReportStatusSerializer(get_object_or_404(TrendReport, pk=pk)).data)
+
+
+class TrendChartApi(APIView):
+    permission_classes = [StylistOrStaff]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("width", int, description="pixels, 320..1600 (default 800)"),
+            OpenApiParameter("height", int, description="pixels, 200..1000 (default 360)"),
+        ],
+        responses={(200, "image/png"): OpenApiTypes.BINARY, 400: OpenApiTypes.STR, 404: OpenApiTypes.STR},
+    )
+    def get(self, request, source: str, dimension: str):
+        """One source's chart of one dimension (shares per period, forecast dashed) as PNG."""
+        return trend_views.trend_chart_response(request, source, dimension)

@@ -15,4 +15,5 @@ api_urlpatterns = [
     path("", trend_apis.TrendsApi.as_view(), name="trends"),
     path("refresh/", trend_apis.TrendRefreshApi.as_view(), name="refresh"),
     path("reports/<int:pk>/", trend_apis.TrendReportApi.as_view(), name="report"),
+    path("charts/<slug:source>/<slug:dimension>.png", trend_apis.TrendChartApi.as_view(), name="chart"),
 ]

@@ -87,9 +87,8 @@ def _size(request, name: str, default: int, low: int, high: int) -> int:
     return int(raw)
 
 
-@login_required
-def trend_chart(request, source: str, dimension: str):
-    _stylist_or_staff(request)
+def trend_chart_response(request, source: str, dimension: str) -> HttpResponse:
+    """The chart of one source and dimension of the newest report, as PNG (also served by the API)."""
     (w0, h0), (w_min, h_min), (w_max, h_max) = trend_charts.DEFAULT_SIZE, trend_charts.MIN_SIZE, trend_charts.MAX_SIZE
     try:
         width = _size(request, "width", w0, w_min, w_max)
@@ -105,3 +104,9 @@ def trend_chart(request, source: str, dimension: str):
     response = HttpResponse(png, content_type="image/png")
     response["Cache-Control"] = "private, max-age=300"
     return response
+
+
+@login_required
+def trend_chart(request, source: str, dimension: str):
+    _stylist_or_staff(request)
+    return trend_chart_response(request, source, dimension)

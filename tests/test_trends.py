@@ -199,13 +199,13 @@ def test_stylists_and_staff_see_the_trends_and_shoppers_and_strangers_do_not(tre
         shoes = next(s for s in category["series"] if s["key"] == "shoes")
         assert shoes["shares"] == pytest.approx([0.1, 0.2, 0.3, 0.4, 0.5]) and shoes["forecast"] == pytest.approx(0.6)
         assert category["backtest"]["model_mae"] is not None and category["backtest"]["naive_mae"] is not None
-        assert body["backtest"]["n"] > 0 and category["chart_url"] == "/trends/charts/catalogue/category.png"
+        assert body["backtest"]["n"] > 0 and category["chart_url"] == "/api/trends/charts/catalogue/category.png"
         rep = body["clusters"][0]["representatives"][0]
         assert client.get(rep["image_url"]).status_code == 200
     assert TrendReport.objects.count() == 1  # a fresh report is not recomputed on every read
 
 
-def test_the_chart_is_a_png_of_the_asked_size_and_bad_sizes_are_refused(trend_data, users, client):
+def test_the_chart_is_a_png_of_the_asked_size_and_bad_sizes_are_refused(trend_data, users, client, api_for):
     _report_now()
     client.force_login(users["stylist"])
     assert _png(client.get("/trends/charts/catalogue/category.png")).size == (800, 360)
@@ -216,6 +216,11 @@ def test_the_chart_is_a_png_of_the_asked_size_and_bad_sizes_are_refused(trend_da
     assert bad.status_code == 400 and b"width" in bad.content
     assert client.get("/trends/charts/catalogue/category.png?height=5").status_code == 400
     assert client.get("/trends/charts/nowhere/category.png").status_code == 404
+
+    api = api_for(users["stylist"])  # the API's chart, with a token
+    assert _png(api.get("/api/trends/charts/wears/cluster.png?width=400&height=250")).size == (400, 250)
+    assert api.get("/api/trends/charts/wears/cluster.png?width=0").status_code == 400
+    assert api_for(users["shopper"]).get("/api/trends/charts/wears/cluster.png").status_code == 403
 
 
 def test_the_api_queues_a_report_when_none_exists(users, api_for):
@@ -231,7 +236,8 @@ def test_the_schema_lists_the_trends_api(users, api_for):
     res = api_for(users["stylist"]).get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     schema = json.loads(res.content)
     validate_schema(schema)
-    for path in ("/api/trends/", "/api/trends/refresh/", "/api/trends/reports/{id}/"):
+    for path in ("/api/trends/", "/api/trends/refresh/", "/api/trends/reports/{id}/",
+                 "/api/trends/charts/{source}/{dimension}.png"):  # fmt: skip
         assert path in schema["paths"], path
 
 
@@ -279,3 +285,27 @@ def test_the_page_shows_the_charts_and_cluster_photos_in_a_browser(trend_data, u
     page.wait_for_function("[...document.querySelectorAll('#clusters img')].every(i => i.complete)")
     assert page.eval_on_selector("#clusters img", "i => i.naturalWidth") == 40
     expect(page.locator("#model-mae")).not_to_be_empty()
+
+
+def test_a_failed_computation_says_why_and_keeps_the_last_good_report(trend_data, users, client, monkeypatch):
+    good = _report_now()
+    TrendReport.objects.filter(pk=good.pk).update(finished_at=good.finished_at - trends.REPORT_MAX_AGE)  # stale
+
+    def broken():
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(trends, "trends_compute", broken)
+    failed = TrendReport.objects.create()
+    with pytest.raises(RuntimeError):
+        trends.trend_report_run(report_id=failed.id)
+    failed.refresh_from_db()
+    assert failed.status == "failed" and failed.error == "RuntimeError: database went away"
+    assert trends.trend_report_run(report_id=failed.id) is None  # a redelivered task claims nothing
+
+    client.force_login(users["stylist"])
+    html = client.get("/trends/").content.decode()
+    assert "The last computation failed: RuntimeError: database went away" in html
+    assert "Black shoes" in html  # the previous report is still shown
+    assert TrendReport.objects.count() == 2  # no automatic retry loop; "Recompute now" asks again
+    assert client.post("/trends/refresh/").status_code == 302
+    assert TrendReport.objects.filter(status="queued").count() == 1
