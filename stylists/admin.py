@@ -332,7 +332,14 @@ class LookAdmin(StylistOwnedAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
-        return type(form.__name__, (form,), {"request_user": request.user})
+        form = type(form.__name__, (form,), {"request_user": request.user})  # remakes base_fields: change after
+        client = form.base_fields.get("client")
+        if obj is not None and obj.client_id and client is not None:
+            # a client whose engagement has ended still shows as the look's client; saving says why it fails
+            client.queryset = User.objects.filter(
+                Q(id__in=client.queryset.values("id")) | Q(id=obj.client_id)
+            ).order_by("username")
+        return form
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

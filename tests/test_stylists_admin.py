@@ -380,6 +380,21 @@ def test_publish_and_unpublish_actions_for_looks_and_lookbooks(people, products)
     curated.refresh_from_db()
     assert not curated.published and curated.published_at is None
 
+    # a published look cannot be given a client (it is on show to every shopper)
+    c.post("/admin/stylists/look/", {"action": "publish", "_selected_action": [curated.pk]})
+    r = c.post(f"/admin/stylists/look/{curated.pk}/change/", look_post("Curated", [], client=people["carl"].pk))
+    assert r.status_code == 200 and "unpublish it" in str(r.context["adminform"].form.errors)
+    c.post("/admin/stylists/look/", {"action": "unpublish", "_selected_action": [curated.pk]})
+
+    # once the client revokes, the look still shows him, and saving it says why it cannot
+    Engagement.objects.filter(stylist=anna, client=people["carl"]).update(status=Engagement.Status.REVOKED)
+    page = c.get(f"/admin/stylists/look/{for_client.pk}/change/")
+    assert page.context["adminform"].form.initial["client"] == people["carl"].pk
+    assert f'<option value="{people["carl"].pk}" selected>carl</option>' in page.content.decode()
+    r = c.post(f"/admin/stylists/look/{for_client.pk}/change/", look_post("For Carl", [], client=people["carl"].pk))
+    assert r.status_code == 200 and "no active engagement with carl" in str(r.context["adminform"].form.errors)
+    Engagement.objects.filter(stylist=anna, client=people["carl"]).update(status=Engagement.Status.ACTIVE)
+
     # a filter and a search find it
     assert list(c.get("/admin/stylists/look/?published__exact=0&client=none").context["cl"].queryset) == [curated]
     assert list(c.get("/admin/stylists/look/", {"q": "carl"}).context["cl"].queryset) == [for_client]
