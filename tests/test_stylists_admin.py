@@ -208,8 +208,11 @@ def test_each_stylist_sees_only_their_own_looks_lookbooks_and_engagements(people
     assert own.status == "active"
 
     boss = User.objects.create_superuser("boss", "boss@example.com", "pw-bossboss")
-    everything = admin_client(boss).get("/admin/stylists/look/").context["cl"].queryset
-    assert set(everything) == {mine, theirs}
+    su = admin_client(boss)
+    assert set(su.get("/admin/stylists/look/").context["cl"].queryset) == {mine, theirs}
+    assert su.get("/admin/stylists/engagement/").context["cl"].result_count == 4
+    form = su.get("/admin/stylists/look/add/").context["adminform"].form
+    assert set(form.fields["stylist"].queryset) == {anna, bea}  # a superuser picks whose look it is
 
 
 def test_item_autocomplete_offers_only_garments_of_active_clients_and_the_whole_catalogue(
