@@ -131,7 +131,9 @@ def outfit_grade(*, owner, garment_ids: list[int]) -> tuple[Outfit, dict]:
     return outfit, verdict
 
 
-def outfit_reaction_save(*, owner, garment_ids: list[int], kind: str, occasion: str = "", context: dict) -> Outfit | None:
+def outfit_reaction_save(
+    *, owner, garment_ids: list[int], kind: str, occasion: str = "", context: dict
+) -> Outfit | None:
     """An outfit put together elsewhere (a stylist's look) that its owner liked or disliked.
 
     Saved as an outfit with that feedback, so the taste model counts it like any other reaction.

@@ -12,7 +12,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+from drf_spectacular.utils import extend_schema
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import IsAuthenticated
 
 from ml.colours import PALETTE
 from ml.taxonomy import GROUPS
@@ -275,10 +279,13 @@ def lookbook_look(request, slug, pk):
     )
 
 
-@login_required
+@extend_schema(exclude=True)
+@api_view(["GET"])
+@authentication_classes([SessionAuthentication, TokenAuthentication])
+@permission_classes([IsAuthenticated])
 def garment_cutout(request, pk):
     """A garment's cut-out for its owner, or their stylist while the engagement is active (checked on every
-    request, and never cached, so revoking takes effect at once)."""
+    request, and never cached, so revoking takes effect at once). Pages (session) and the API (token) use it."""
     garment = _found(selectors.garment_visible(user=request.user, pk=pk))
     path = Path(settings.MEDIA_ROOT) / garment.cutout.name
     if not garment.cutout or not path.is_file():
