@@ -34,6 +34,7 @@ MIN_PIXELS = 16  # ... unless fewer than this many are, then half is enough
 L_RANGE = (0.0, 100.0)
 AB_RANGE = (-64.0, 64.0)  # garment colours sit well inside; beyond it clips to the outer bins
 DEFAULT_BINS = (5, 7, 7)
+STUDIO_BORDER = 0.6  # share of near-white border pixels that makes a photo a studio shot
 
 
 def feature_dim(bins: tuple[int, int, int] | list[int]) -> int:
@@ -55,6 +56,17 @@ def studio_foreground(rgb: np.ndarray) -> np.ndarray:
     _, labels = cv2.connectedComponents(white.astype(np.uint8), connectivity=8)  # 0: not white
     border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
     return ~np.isin(labels, border[border != 0])
+
+
+def studio_shot(rgb: np.ndarray) -> bool:
+    """Whether the photo is a catalogue shot on white: most of its border is near-white.
+
+    A photo that is not (a garment on a floor or a hanger) should be given its cut-out's mask instead.
+    """
+    rgb = np.asarray(rgb)
+    border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]]).astype(np.int16)  # (P, 3)
+    white = (border.min(-1) >= NEAR_WHITE) & (border.max(-1) - border.min(-1) <= NEUTRAL)
+    return bool(white.mean() >= STUDIO_BORDER)
 
 
 def garment_pixels(rgb: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:

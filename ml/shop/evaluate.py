@@ -14,6 +14,9 @@ gallery for ``recall_at_*`` and ``text_recall_at_10``:
   type query ALL of DIR's products; ``closet_to_shop_precision_at_10`` is the mean fraction of the top 10
   whose fine type (ml.taxonomy.PRODUCT_CATEGORY) is the query's.
 
+The shop head reads each photo's colour feature too when it was trained with one (ml/shop/colour.py):
+product photos' non-white foreground, closet photos' GrabCut cut-out (as the app's ingest makes it).
+
 ``baseline`` scores the same queries with the raw 1280-d garment embedding (cosine), and text through the
 image->text bridge (ml/weights/image_to_text.pt: bridge(photo) against the name's MiniLM vector).
 """
@@ -30,7 +33,15 @@ import torch
 
 from ml.bridge.train import image_embeddings, name_embeddings
 from ml.shop.checkpoint import load_checkpoint
-from ml.shop.data import CLOSET_SPLIT_RULE, SPLIT_RULE, Product, closet_photos, heldout_mask, products
+from ml.shop.data import (
+    CLOSET_SPLIT_RULE,
+    SPLIT_RULE,
+    Product,
+    closet_photos,
+    colour_features,
+    heldout_mask,
+    products,
+)
 from ml.shop.model import embed_images, embed_texts
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "weights"
@@ -129,11 +140,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=2)
 
 
-def closet_queries(data_dir: str | Path, garment_path: str, threads: int) -> tuple[np.ndarray, list[str]]:
-    """Garment embeddings (Q, 1280) and fine types of the held-out-sender closet photos."""
+def closet_queries(
+    data_dir: str | Path, garment_path: str, threads: int, bins: tuple[int, ...] = ()
+) -> tuple[np.ndarray, list[str], np.ndarray | None]:
+    """Garment embeddings (Q, 1280), fine types and (with ``bins``) colour features of the held-out-sender
+    closet photos; the colour is that of the GrabCut cut-out, as the app's ingest computes it."""
     paths, types, held = closet_photos(data_dir)
     emb, _ = image_embeddings(paths, garment_path, threads)  # all photos, so training shares the cache
-    return emb[held], [t for t, h in zip(types, held) if h]
+    colours = colour_features(paths, "cutout", bins)[held] if bins else None  # all, as training caches them
+    return emb[held], [t for t, h in zip(types, held) if h], colours
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -144,17 +159,19 @@ def run(args: argparse.Namespace) -> dict:
     emb, garment_version = image_embeddings([p.path for p in items], args.garment_checkpoint, args.threads)
     head, text_map, config, meta = load_checkpoint(args.checkpoint, garment_model_version=garment_version)
     names = name_embeddings([p.name for p in items])
-    closet, closet_types = (
-        closet_queries(args.queries, args.garment_checkpoint, args.threads) if args.queries else (None, None)
+    bins = config.colour_bins if config.colour_dim else ()
+    colours = colour_features([p.path for p in items], "studio", bins) if bins else None
+    closet, closet_types, closet_colours = (
+        closet_queries(args.queries, args.garment_checkpoint, args.threads, bins) if args.queries else (None,) * 3
     )
     print(f"{held.sum()} held-out products; embeddings ready in {time.time() - t0:.0f}s", file=sys.stderr)
 
     shop = retrieval_scores(
         items,
         held,
-        embed_images(head, emb),
+        embed_images(head, emb, colours),
         embed_texts(text_map, names),
-        closet_vectors=None if closet is None else embed_images(head, closet),
+        closet_vectors=None if closet is None else embed_images(head, closet, closet_colours),
         closet_types=closet_types,
     )
     bridge_photos, bridge_note = _bridge_photo_vectors(args.bridge_checkpoint, emb, garment_version)

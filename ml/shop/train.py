@@ -3,7 +3,14 @@
     python -m ml.shop.train --data ../shared/data/fashion-product-images --closet ../shared/data/clothing-dataset
 
 Inputs are what the app stores per garment: the garment-category embedding of the full photo, and the
-all-MiniLM-L6-v2 vector of a name (both computed once and cached under ml/cache by ml/bridge/train.py).
+all-MiniLM-L6-v2 vector of a name (both computed once and cached under ml/cache by ml/bridge/train.py),
+and the colour feature of the garment's pixels (``--colour-bins``, ml/shop/colour.py; product photos'
+non-white foreground, closet photos' GrabCut cut-out as the app's ingest makes it; the pixels are cached
+under ml/cache by ml.shop.data.colour_pixels). The embedding carries little colour: on validation the colour
+feature took recall@10 from {VAL_BEFORE} to {VAL_AFTER}.
+
+``--validation`` trains without a carve of the training split (ml.shop.data.VALIDATION_RULE) and prints its
+scores; settings were chosen that way, never on the held-out split.
 
 Loss, per batch of training products and (with --closet) training-sender closet photos:
 
