@@ -548,3 +548,15 @@ def test_pages_report_bad_input_and_keep_what_was_typed(world):
     assert not Look.objects.filter(title="Ok").exists()
     res = browser.post("/stylists/engagements/", {"client": "nobody"}, follow=True)
     assert "There is no user named &#x27;nobody&#x27;." in res.content.decode()
+
+
+def test_the_stylist_api_is_in_the_valid_openapi_schema(users, api_for):
+    from drf_spectacular.validation import validate_schema
+
+    res = api_for(users["shopper"]).get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    schema = json.loads(res.content)
+    validate_schema(schema)
+    for path in ("engagements/", "engagements/{id}/revoke/", "clients/{client_id}/closet/", "looks/{id}/respond/"):
+        assert f"{API}/{path}" in schema["paths"], path
+    for path in ("looks/{id}/shop/", "looks/{id}/from-closet/", "lookbooks/{slug}/", "looks/received/"):
+        assert f"{API}/{path}" in schema["paths"], path
