@@ -121,30 +121,6 @@ def engagement_is_active(*, stylist, client) -> bool:
     return Engagement.objects.filter(stylist=stylist, client=client, status=Engagement.Status.ACTIVE).exists()
 
 
-def look_grade(look: Look) -> tuple[float | None, str]:
-    """The outfit grader's score of the look's items in order (None under two gradable items).
-
-    Garments are graded from their photo's style vector joined by the owner's name for them, products from
-    their titles, as "Dress me" and "complete the look" do. (Curation keeps its own `look_score`; both use
-    the same grader.)
-    """
-    from ml.outfit import slot_for_category
-    from recommend.inference import grader, grader_version
-    from recommend.selectors import _item_vector
-
-    inputs = []
-    for item in look.items.select_related("garment", "product"):
-        thing = item.garment or item.product
-        if thing.style_embedding is None or thing.category_group == "other":
-            continue
-        vector = _item_vector(thing.style_embedding, thing.name_embedding) if item.garment_id else thing.style_embedding
-        inputs.append({"text_embedding": vector, "slot": slot_for_category(thing.category_group, thing.category)})
-    if len(inputs) < 2:
-        return None, ""
-    score, _ = grader().score(inputs)
-    return float(score), grader_version()
-
-
 def _clean_tags(tags) -> list[str]:
     if isinstance(tags, str):
         tags = tags.split(",")
@@ -188,8 +164,9 @@ def _items_set(look: Look, garment_ids, product_ids) -> None:
 
 
 def _regrade(look: Look) -> None:
-    look.score, look.score_version = look_grade(look)
-    look.save(update_fields=["score", "score_version", "updated_at"])
+    from stylists.curation import look_score  # the grader's score, shared with the admin's curation
+
+    look_score(look=look)
 
 
 @transaction.atomic

@@ -560,3 +560,24 @@ def test_the_stylist_api_is_in_the_valid_openapi_schema(users, api_for):
         assert f"{API}/{path}" in schema["paths"], path
     for path in ("looks/{id}/shop/", "looks/{id}/from-closet/", "lookbooks/{slug}/", "looks/received/"):
         assert f"{API}/{path}" in schema["paths"], path
+
+
+def test_the_demo_stylist_is_seeded_once_with_a_sent_look_and_a_published_lookbook(users):
+    from closet.management.commands.seed_demo import seed_stylist
+
+    shopper = users["shopper"]
+    garment(shopper, "shirt", "white")
+    garment(shopper, "pants", "navy")
+    for title, category in [("Blazer", "blazer"), ("Shirt", "shirt"), ("Trousers", "pants"), ("Loafers", "shoes")]:
+        product(title, category)
+    store = Shop.objects.get(slug="test-shop")
+    for _ in range(2):
+        seed_stylist(shopper=shopper, password="pw", shop=store)
+    stylist = User.objects.get(username="shopper-stylist")
+    assert stylist.is_stylist and stylist.check_password("pw")
+    assert Engagement.objects.get(stylist=stylist, client=shopper).status == Engagement.Status.ACTIVE
+    [sent] = Look.objects.filter(stylist=stylist, client=shopper)
+    assert sent.status == Look.Status.SENT and sent.items.count() == 3 and sent.score is not None
+    [book] = Lookbook.objects.filter(stylist=stylist)
+    assert book.published and [look.published for look in book.looks.all()] == [True]
+    assert book.looks.get().items.count() == 4

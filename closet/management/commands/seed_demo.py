@@ -55,3 +55,59 @@ class Command(BaseCommand):
             f"Demo staff: username {staff.username!r} (imports catalogues). {DEMO_SHOP}: "
             f"{job.created_count} new, {job.updated_count} updated, {job.unchanged_count} unchanged products"
         )
+        self.stdout.write(seed_stylist(shopper=user, password=password, shop=shop))
+
+
+def seed_stylist(*, shopper, password: str, shop) -> str:
+    """A demo stylist engaged with the demo shopper, one look sent to them and a published lookbook (idempotent)."""
+    from django.utils import timezone
+
+    from stylists import curation, services
+    from stylists.models import Engagement, Look, Lookbook, LookbookEntry
+
+    stylist, created = User.objects.get_or_create(
+        username=f"{shopper.username}-stylist",
+        defaults={"email": f"{shopper.username}-stylist@example.com", "role": User.Role.STYLIST},
+    )
+    if created or not stylist.check_password(password):
+        stylist.set_password(password)
+        stylist.save()
+    Engagement.objects.update_or_create(
+        stylist=stylist,
+        client=shopper,
+        defaults={"status": Engagement.Status.ACTIVE, "accepted_at": timezone.now(), "ended_at": None},
+    )
+    products = shop.products.filter(status="ready").order_by("id")
+    first = {c: products.filter(category=c).first() for c in ("shirt", "pants", "shoes", "blazer")}
+    garments = {c: shopper.garments.filter(category=c).order_by("id").first() for c in ("shirt", "pants")}
+    if not Look.objects.filter(stylist=stylist, client=shopper).exists() and all(garments.values()) and first["shoes"]:
+        look = services.look_create(
+            stylist=stylist,
+            client=shopper,
+            title="Weekend in the city",
+            note="Your shirt and trousers, with shoes from the shop.",
+            occasion="casual",
+            style_tags=["smart casual"],
+            garment_ids=[garments["shirt"].id, garments["pants"].id],
+            product_ids=[first["shoes"].id],
+        )
+        services.look_send(look=look, by=stylist)
+    lookbook, _ = Lookbook.objects.get_or_create(
+        slug="demo-office", defaults={"stylist": stylist, "title": "Office, second-hand", "season": ""}
+    )
+    if not lookbook.entries.exists() and all(first.values()):
+        look = services.look_create(
+            stylist=stylist,
+            title="Blazer and trousers",
+            occasion="work",
+            style_tags=["minimal"],
+            product_ids=[first[c].id for c in ("blazer", "shirt", "pants", "shoes")],
+        )
+        LookbookEntry.objects.create(lookbook=lookbook, look=look)
+    if lookbook.entries.exists():
+        curation.lookbook_publish(lookbook=lookbook)
+    return (
+        f"Demo stylist: username {stylist.username!r}, styling {shopper.username!r} "
+        f"({Look.objects.filter(stylist=stylist, client=shopper).count()} look sent); "
+        f"lookbook /stylists/lookbooks/{lookbook.slug}/ ({lookbook.entries.count()} looks)"
+    )
