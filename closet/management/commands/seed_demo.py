@@ -79,16 +79,16 @@ def seed_stylist(*, shopper, password: str, shop) -> str:
     )
     products = shop.products.filter(status="ready").order_by("id")
     first = {c: products.filter(category=c).first() for c in ("shirt", "pants", "shoes", "blazer")}
-    garments = {c: shopper.garments.filter(category=c).order_by("id").first() for c in ("shirt", "pants")}
+    garments = {g: shopper.garments.filter(category_group=g).order_by("id").first() for g in ("tops", "bottoms")}
     if not Look.objects.filter(stylist=stylist, client=shopper).exists() and all(garments.values()) and first["shoes"]:
         look = services.look_create(
             stylist=stylist,
             client=shopper,
             title="Weekend in the city",
-            note="Your shirt and trousers, with shoes from the shop.",
+            note="A top and a bottom of yours, with shoes from the shop.",
             occasion="casual",
             style_tags=["smart casual"],
-            garment_ids=[garments["shirt"].id, garments["pants"].id],
+            garment_ids=[garments["tops"].id, garments["bottoms"].id],
             product_ids=[first["shoes"].id],
         )
         services.look_send(look=look, by=stylist)
