@@ -12,7 +12,7 @@ from accounts.services import user_create, user_token
 class SignupApi(APIView):
     permission_classes = [AllowAny]
 
-    class InputSerializer(serializers.Serializer):
+    class SignupInputSerializer(serializers.Serializer):
         username = serializers.CharField(max_length=150)
         email = serializers.EmailField()
         password = serializers.CharField(min_length=8, write_only=True)
@@ -23,9 +23,9 @@ class SignupApi(APIView):
                 raise serializers.ValidationError("This username is taken.")
             return value
 
-    @extend_schema(request=InputSerializer, responses={201: dict})
+    @extend_schema(request=SignupInputSerializer, responses={201: dict})
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
+        data = self.SignupInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = user_create(**data.validated_data)
         return Response(
@@ -38,13 +38,13 @@ class TokenApi(APIView):
 
     permission_classes = [AllowAny]
 
-    class InputSerializer(serializers.Serializer):
+    class TokenInputSerializer(serializers.Serializer):
         username = serializers.CharField()
         password = serializers.CharField(write_only=True)
 
-    @extend_schema(request=InputSerializer, responses={200: dict})
+    @extend_schema(request=TokenInputSerializer, responses={200: dict})
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
+        data = self.TokenInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = authenticate(request, **data.validated_data)
         if user is None:

@@ -122,6 +122,7 @@ class GarmentDetailApi(APIView):
             return Response({"detail": str(exc)}, status=400)
         return Response(GarmentDetailSerializer(garment).data)
 
+    @extend_schema(responses={204: None})
     def delete(self, request, pk):
         services.photo_delete(photo=self._garment(request, pk).photo)
         return Response(status=204)
@@ -150,14 +151,14 @@ class ClosetReparseApi(APIView):
 class GarmentRecutApi(APIView):
     """Redo the cut-out from a box you drew (fractions of the photo), or go back to the original photo."""
 
-    class InputSerializer(serializers.Serializer):
+    class RecutInputSerializer(serializers.Serializer):
         box = serializers.ListField(child=serializers.FloatField(), min_length=4, max_length=4, required=False)
         original = serializers.BooleanField(default=False)
 
-    @extend_schema(request=InputSerializer, responses={202: dict})
+    @extend_schema(request=RecutInputSerializer, responses={202: dict})
     def post(self, request, pk):
         garment = get_object_or_404(Garment, pk=pk, owner=request.user)
-        data = self.InputSerializer(data=request.data)
+        data = self.RecutInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             services.garment_recut(

@@ -164,7 +164,19 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
-SPECTACULAR_SETTINGS = {"TITLE": "fashionsite API", "VERSION": "1.0.0", "COMPONENT_SPLIT_REQUEST": True}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "fashionsite API",
+    "VERSION": "1.0.0",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # one name per choice set that several fields share (else the schema gets hashed names)
+    "ENUM_NAME_OVERRIDES": {
+        "GarmentCategoryEnum": "closet.models.CATEGORY_CHOICES",
+        "GarmentCategoryGroupEnum": "closet.models.GROUP_CHOICES",
+        "ModelOrUserEnum": "closet.models.Garment.Source",
+        "JobStatusEnum": "fashionsite.jobs.JobStatus",
+        "SeasonEnum": "stylists.models.Look.Season",
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -40,7 +40,7 @@ class ProductSearchApi(APIView):
     Every filtered page is full while enough products pass the filter (see shop.selectors).
     """
 
-    @extend_schema(parameters=[ProductSearchParams], responses=SearchPageSerializer)
+    @extend_schema(operation_id="api_shop_products_list", parameters=[ProductSearchParams], responses=SearchPageSerializer)
     def get(self, request):
         params = ProductSearchParams(data=request.query_params.dict())  # a QueryDict would read a missing in_stock as false
         params.is_valid(raise_exception=True)
@@ -125,10 +125,14 @@ class GarmentCompleteApi(APIView):
         return Response(BoardSerializer(_boards(garment_anchor(garment)), many=True).data)
 
 
+class ShopSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Shop
+        fields = ["name", "slug", "url"]
+
+
 class ShopListApi(generics.ListAPIView):
-    serializer_class = inline_serializer(
-        "Shop", {"name": serializers.CharField(), "slug": serializers.CharField(), "url": serializers.CharField()}
-    )
+    serializer_class = ShopSerializer
     queryset = Shop.objects.all()
 
 

@@ -77,6 +77,7 @@ class PreviewDetailApi(APIView):
         preview = get_object_or_404(Preview.objects.select_related("person"), pk=pk, owner=request.user)
         return Response(PreviewSerializer(preview).data)
 
+    @extend_schema(responses={204: None})
     def delete(self, request, pk):
         services.preview_delete(preview=get_object_or_404(Preview, pk=pk, owner=request.user))
         return Response(status=204)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from PIL import Image
 
 from closet.models import Garment
-from closet.photos import PhotoRejected, photo_normalise
+from closet.photos import photo_normalise
 from shop.models import Product
 from tryon.models import PersonPhoto, Preview
 
