@@ -15,6 +15,7 @@ import json
 TASKS = {
     "garment-category": "ml.garment_category.evaluate",
     "outfit": "ml.outfit.evaluate",
+    "product-attributes": "ml.attributes.evaluate",
     "retrieval": "ml.shop.evaluate",
     "taste": "ml.taste",
     "trends": "ml.trends.evaluate",

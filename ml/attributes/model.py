@@ -1,0 +1,77 @@
+"""Attribute heads: [garment embedding | colour feature] -> one softmax per attribute."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from ml.attributes.config import AttributesConfig
+
+
+class AttributeHeads(nn.Module):
+    """A shared hidden layer, then one linear classifier per attribute (``config.heads``).
+
+    The garment-category embedding was trained to tell types apart and carries little colour, so the
+    colour feature of the garment's pixels (ml/shop/colour.py) joins it, as in ShopHead; callers pass the
+    unit-norm feature as is and it is scaled by ``config.colour_weight`` here.
+    """
+
+    def __init__(self, config: AttributesConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.trunk = nn.Sequential(
+            nn.Linear(config.image_dim + config.colour_dim, config.hidden_dim),
+            nn.GELU(),
+            nn.Dropout(config.dropout),
+        )
+        self.heads = nn.ModuleDict({name: nn.Linear(config.hidden_dim, len(c)) for name, c in config.heads.items()})
+
+    def forward(self, image_embedding: torch.Tensor, colour: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """(B, image_dim) [+ (B, colour_dim)] -> {head: (B, n_classes) logits}."""
+        x = image_embedding
+        if self.config.colour_dim:
+            if colour is None or colour.shape[-1] != self.config.colour_dim:
+                got = None if colour is None else tuple(colour.shape)
+                raise ValueError(f"these heads need (B, {self.config.colour_dim}) colour features, got {got}")
+            x = torch.cat([x, colour * self.config.colour_weight], dim=-1)  # (B, image_dim + colour_dim)
+        h = self.trunk(x)  # (B, hidden_dim)
+        return {name: head(h) for name, head in self.heads.items()}
+
+
+def predict_probabilities(
+    model: AttributeHeads, emb: np.ndarray, colours: np.ndarray | None = None, batch_size: int = 4096
+) -> dict[str, np.ndarray]:
+    """{head: (N, n_classes) softmax probabilities} for (N, 1280) embeddings [+ (N, colour_dim) features]."""
+    x = torch.as_tensor(np.asarray(emb), dtype=torch.float32)
+    c = None if colours is None else torch.as_tensor(np.asarray(colours), dtype=torch.float32)
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    out: dict[str, list[np.ndarray]] = {name: [] for name in model.config.heads}
+    with torch.inference_mode():
+        for s in range(0, len(x), batch_size):
+            cb = None if c is None else c[s : s + batch_size].to(device)
+            for name, logits in model(x[s : s + batch_size].to(device), cb).items():
+                out[name].append(logits.float().softmax(-1).cpu().numpy())
+    model.train(was_training)
+    return {
+        name: np.concatenate(v) if v else np.zeros((0, len(model.config.heads[name])), np.float32)
+        for name, v in out.items()
+    }
+
+
+def predict(
+    model: AttributeHeads, emb: np.ndarray, colours: np.ndarray | None = None, top: int = 3
+) -> list[dict[str, dict]]:
+    """Per item, ``{head: {"value", "confidence", "top": [{"value", "confidence"}, ...]}}``; confidence is the softmax."""
+    probs = predict_probabilities(model, emb, colours)
+    n = len(np.asarray(emb))
+    out: list[dict[str, dict]] = [{} for _ in range(n)]
+    for name, p in probs.items():
+        classes = model.config.heads[name]
+        order = np.argsort(-p, axis=1)[:, :top]  # (N, top)
+        for i in range(n):
+            best = [{"value": classes[j], "confidence": round(float(p[i, j]), 4)} for j in order[i]]
+            out[i][name] = {"value": best[0]["value"], "confidence": best[0]["confidence"], "top": best}
+    return out

@@ -1,0 +1,202 @@
+"""Train the attribute heads on fashion-product-images.
+
+    python -m ml.attributes.train --data ../shared/data/fashion-product-images [--validation]
+
+Inputs per product: the garment-category embedding of its photo (cached under ml/cache by
+ml/bridge/train.py) and the colour feature of its non-white pixels (ml/shop/colour.py; pixels cached
+under ml/cache by ml.shop.data.colour_pixels), as the app stores them per garment and product.
+
+Labels (ml/attributes/labels.py): the styles.csv columns articleType, baseColour, usage, season, gender,
+and pattern / sleeve length derived from product names. A class with fewer than ``--min-class`` training
+examples is not a class of its head (its rows go unlabelled for that head), and a head with fewer than
+``--min-labels`` labelled training rows is dropped (sleeve length: about 25 names say it).
+
+Loss: the sum over heads of cross-entropy (label smoothing ``--smoothing``) on the rows labelled for that
+head. Split: ``ml.shop.data.SPLIT_RULE``; ``--validation`` trains without the validation carve of the
+training split (``ml.shop.data.VALIDATION_RULE``) and prints its scores (nothing saved): settings were
+chosen that way, never on the held-out split.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+import time
+from collections import Counter
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ml.attributes.checkpoint import save_checkpoint
+from ml.attributes.config import AttributesConfig
+from ml.attributes.evaluate import KEYS, attribute_scores, predicted_values, product_inputs
+from ml.attributes.model import AttributeHeads
+from ml.shop.colour import feature_version
+from ml.shop.data import SPLIT_RULE, VALIDATION_RULE, in_validation
+
+HEADS = (*KEYS, "pattern", "sleeve")
+
+
+def head_classes(labels: dict[str, list[str]], rows: np.ndarray, min_class: int, min_labels: int):
+    """({head: sorted classes}, {dropped head: why}) from the labels of the training ``rows``."""
+    heads, dropped = {}, {}
+    for name in HEADS:
+        counts = Counter(labels[name][i] for i in rows if labels[name][i])
+        classes = sorted(v for v, n in counts.items() if n >= min_class)
+        n = sum(counts[v] for v in classes)
+        if n < min_labels or len(classes) < 2:
+            dropped[name] = f"{n} labelled training rows in {len(classes)} classes (minimum {min_labels}, 2)"
+        else:
+            heads[name] = classes
+    return heads, dropped
+
+
+def label_ids(labels: dict[str, list[str]], heads: dict[str, list[str]]) -> dict[str, np.ndarray]:
+    """Per head, the class index of each row, -1 where it has no (known) label."""
+    out = {}
+    for name, classes in heads.items():
+        index = {c: i for i, c in enumerate(classes)}
+        out[name] = np.array([index.get(v, -1) for v in labels[name]], dtype=np.int64)
+    return out
+
+
+def train_heads(
+    x: np.ndarray,
+    colours: np.ndarray | None,
+    targets: dict[str, np.ndarray],
+    config: AttributesConfig,
+    *,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    weight_decay: float,
+    smoothing: float,
+    seed: int,
+) -> AttributeHeads:
+    torch.manual_seed(seed)
+    model = AttributeHeads(config)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    steps = epochs * -(-len(x) // batch_size)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.1)
+    xs = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+    xc = None if colours is None else torch.from_numpy(np.ascontiguousarray(colours, dtype=np.float32))
+    ys = {k: torch.from_numpy(v) for k, v in targets.items()}
+    gen = torch.Generator().manual_seed(seed)
+    for epoch in range(epochs):
+        model.train()
+        order = torch.randperm(len(xs), generator=gen)
+        total = 0.0
+        for s in range(0, len(order), batch_size):
+            b = order[s : s + batch_size]
+            logits = model(xs[b], None if xc is None else xc[b])  # {head: (b, C)}
+            loss = sum(_masked_ce(logits[k], ys[k][b], smoothing) for k in logits)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            total += loss.item() * len(b)
+        if (epoch + 1) % 10 == 0:
+            print(json.dumps({"epoch": epoch + 1, "loss": round(total / len(order), 4)}), file=sys.stderr)
+    return model.eval()
+
+
+def _masked_ce(logits: torch.Tensor, target: torch.Tensor, smoothing: float) -> torch.Tensor:
+    keep = target >= 0
+    if not keep.any():
+        return logits.sum() * 0
+    return F.cross_entropy(logits[keep], target[keep], label_smoothing=smoothing)
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="python -m ml.attributes.train")
+    p.add_argument("--data", default="../shared/data/fashion-product-images")
+    p.add_argument("--garment-checkpoint", default="ml/weights/garment_category.pt")
+    p.add_argument("--out", default="ml/weights/garment_attributes.pt")
+    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--weight-decay", type=float, default=0.05)
+    p.add_argument("--smoothing", type=float, default=0.1)
+    p.add_argument("--hidden-dim", type=int, default=512)
+    p.add_argument("--dropout", type=float, default=0.3)
+    p.add_argument("--colour-bins", default="5,7,7", help="L,a,b bins of the colour feature; 'none' for none")
+    p.add_argument("--colour-weight", type=float, default=1.0)
+    p.add_argument("--min-class", type=int, default=10, help="training examples a class needs")
+    p.add_argument("--min-labels", type=int, default=300, help="labelled training rows a head needs")
+    p.add_argument("--validation", action="store_true", help="score on the validation carve; nothing saved")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=1)
+    args = p.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    t0 = time.time()
+
+    bins = () if args.colour_bins == "none" else tuple(int(n) for n in args.colour_bins.split(","))
+    items, labels, held, emb, colours, version = product_inputs(args.data, args.garment_checkpoint, args.threads, bins)
+    if args.validation:  # the held-out products leave altogether; the validation carve plays their part
+        train = np.array([not h and not in_validation(q.id) for q, h in zip(items, held)])
+        test = np.array([not h and in_validation(q.id) for q, h in zip(items, held)])
+    else:
+        train, test = ~held, held
+    train_idx, test_idx = np.flatnonzero(train), np.flatnonzero(test)
+    heads, dropped = head_classes(labels, train_idx, args.min_class, args.min_labels)
+    config = AttributesConfig(
+        colour_bins=bins,
+        colour_weight=args.colour_weight,
+        hidden_dim=args.hidden_dim,
+        dropout=args.dropout,
+        heads=heads,
+        garment_model_version=version,
+        colour_version=feature_version(bins) if bins else "",
+    )
+    targets = {k: v[train_idx] for k, v in label_ids(labels, heads).items()}
+    print(f"{len(train_idx)} train, {len(test_idx)} scored; heads {list(heads)}; dropped {dropped}", file=sys.stderr)
+    model = train_heads(
+        emb[train_idx],
+        None if colours is None else colours[train_idx],
+        targets,
+        config,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        weight_decay=args.weight_decay,
+        smoothing=args.smoothing,
+        seed=args.seed,
+    )
+    keys = tuple(k for k in HEADS if k in heads or k in KEYS)
+    scores = attribute_scores(
+        predicted_values(model, emb[test_idx], None if colours is None else colours[test_idx]),
+        {k: [labels[k][i] for i in test_idx] for k in keys},
+        {k: [labels[k][i] for i in train_idx] for k in keys},
+        keys,
+    )
+    side = "validation" if args.validation else "heldout"
+    if args.validation:
+        print(json.dumps({"validation": scores, "args": vars(args), "seconds": round(time.time() - t0)}))
+        return
+    label_counts = {k: sum(1 for i in train_idx if labels[k][i]) for k in HEADS}
+    meta = {
+        "data": {
+            "source": f"{args.data} styles.csv (articleType, baseColour, usage, season, gender) + images/<id>.jpg",
+            "derived_labels": "pattern and sleeve length from productDisplayName words (ml/attributes/labels.py)",
+            "split_rule": SPLIT_RULE,
+            "validation_rule": VALIDATION_RULE + " (hyperparameters chosen on it)",
+            "n_train": len(train_idx),
+            "n_heldout": len(test_idx),
+            "labelled_train_rows": label_counts,
+            "dropped_heads": dropped,
+        },
+        "command": "python -m ml.attributes.train " + shlex.join(argv if argv is not None else sys.argv[1:]),
+        "seed": args.seed,
+        "garment_model_version": version,
+        "scores": {side: scores, "protocol": "python -m ml.evaluate product-attributes --data DIR (held-out products)"},
+        "train_seconds": round(time.time() - t0),
+    }
+    meta = save_checkpoint(args.out, model, config, meta)
+    print(json.dumps({side: scores, "model_version": meta["model_version"], "seconds": meta["train_seconds"]}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,226 @@
+"""Attribute heads (ml/attributes): the evaluation's metric and majority baseline on hand-made fixtures whose
+answers are known, ``python -m ml.evaluate product-attributes`` end to end on a tiny catalogue, the checkpoint
+round-trip, and the pattern / sleeve labels derived from product names.
+
+No ../shared data: the tiny catalogue is written here, and ml/weights holds the garment-category checkpoint.
+"""
+
+import csv
+import io
+import json
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from ml import evaluate as ml_evaluate
+from ml.attributes import AttributeHeads, AttributesConfig, load_checkpoint, predict, save_checkpoint
+from ml.attributes.evaluate import accuracy, attribute_scores, majority_baseline
+from ml.attributes.labels import pattern_from_name, product_labels, sleeve_from_name
+from ml.attributes.train import head_classes
+from ml.bridge.train import is_heldout
+
+REPO = Path(__file__).resolve().parents[2]
+GARMENT = REPO / "ml" / "weights" / "garment_category.pt"
+SHIPPED = REPO / "ml" / "weights" / "garment_attributes.pt"
+
+
+def garment_version() -> str:
+    return torch.load(GARMENT, map_location="cpu", weights_only=True)["meta"]["model_version"]
+
+
+def test_accuracy_counts_only_labelled_items_and_an_unknown_value_is_wrong():
+    # labelled: a (right), c (wrong: said b), x (wrong: a value the model cannot say); "" has no label
+    assert accuracy(["a", "b", "c", "a"], ["a", "c", "", "x"]) == (pytest.approx(1 / 3), 3)
+    assert accuracy(["a"], [""]) == (None, 0)
+
+
+def test_majority_baseline_answers_the_most_common_training_value():
+    train = ["Casual", "Casual", "Casual", "Formal", "", ""]
+    assert majority_baseline(train, ["Casual", "Formal", "Casual", ""]) == pytest.approx(2 / 3)
+    assert majority_baseline(["b", "a"], ["a", "b", "b"]) == pytest.approx(1 / 3)  # a tie goes to "a"
+
+
+def test_attribute_scores_report_each_key_its_baseline_and_the_targets_met():
+    labels = {"usage": ["Casual", "Formal", "Sports", "Casual"], "season": ["Fall", "Summer", "", "Fall"]}
+    predicted = {"usage": ["Casual", "Formal", "Casual", "Casual"], "season": ["Fall", "Fall", "Fall", "Winter"]}
+    train = {"usage": ["Casual", "Casual", "Formal"], "season": ["Summer", "Summer", "Fall"]}
+    out = attribute_scores(predicted, labels, train, keys=("usage", "season"))
+    assert out["usage"] == 0.75 and out["season"] == pytest.approx(0.3333, abs=1e-4)
+    assert out["n"] == 4 and out["n_labelled"] == {"usage": 4, "season": 3}
+    assert out["baseline"] == {"usage": 0.5, "season": pytest.approx(0.3333, abs=1e-4)}
+    assert out["met"] == {"usage": False, "season": False}
+
+
+@pytest.mark.parametrize(
+    ("name", "pattern"),
+    [
+        ("Turtle Check Men Navy Blue Shirt", "checked"),
+        ("Wrangler Men Striped Blue Shirt", "striped"),
+        ("Puma Men Stripes Black T-shirt", "striped"),
+        ("Wrangler Women Floral Print Pink Top", "floral"),  # a floral print is floral
+        ("Nike Men Printed Black T-shirt", "printed"),
+        ("Arrow Men Solid White Formal Shirt", "solid"),
+        ("ADIDAS Men Stripes Solid Grey Sweaters", ""),  # two patterns named: no label
+        ("Nike Men Black Running Shoes", ""),  # the name does not say
+        ("Peter England Men Checkered Shirt", ""),  # not one of the words
+    ],
+)
+def test_pattern_labels_come_from_words_of_the_product_name(name, pattern):
+    assert pattern_from_name(name) == pattern
+
+
+def test_sleeve_labels_come_from_words_of_the_product_name():
+    assert sleeve_from_name("Jealous 21 Women White Sleeveless Top") == "sleeveless"
+    assert sleeve_from_name("Mark Taylor Men Full Sleeve Shirt") == "long"
+    assert sleeve_from_name("Inkfruit Women Half Sleeve Top") == "short"
+    assert sleeve_from_name("Peter England Unisex Orange Sleeve Bag") == ""
+    assert sleeve_from_name("Nike Men Blue T-shirt") == ""
+
+
+def test_a_head_with_too_few_labels_is_dropped_and_rare_classes_are_left_out():
+    labels = {k: [""] * 6 for k in ("articleType", "baseColour", "usage", "season", "gender", "pattern", "sleeve")}
+    labels["usage"] = ["Casual", "Casual", "Casual", "Formal", "Formal", "Travel"]
+    labels["sleeve"] = ["long", "", "", "", "", "short"]
+    heads, dropped = head_classes(labels, np.arange(6), min_class=2, min_labels=4)
+    assert heads == {"usage": ["Casual", "Formal"]}
+    assert "sleeve" in dropped and "articleType" in dropped
+
+
+def small_config(**kw) -> AttributesConfig:
+    return AttributesConfig(
+        colour_bins=(2, 3, 3),
+        hidden_dim=16,
+        heads={"usage": ["Casual", "Formal", "Sports"], "pattern": ["checked", "solid"]},
+        garment_model_version="garment-category-test",
+        **kw,
+    )
+
+
+def test_a_checkpoint_rebuilds_its_own_model_and_refuses_another_garment_model(tmp_path):
+    torch.manual_seed(0)
+    config = small_config()
+    model = AttributeHeads(config).eval()
+    emb, colours = np.random.default_rng(0).normal(size=(5, 1280)).astype(np.float32), np.full((5, 18), 0.2, np.float32)
+    meta = save_checkpoint(tmp_path / "a.pt", model, config, {"data": "hand-made", "scores": {}})
+    assert meta["model_version"].startswith("garment-attributes-v1-")
+
+    loaded, loaded_config, loaded_meta = load_checkpoint(
+        tmp_path / "a.pt", garment_model_version="garment-category-test"
+    )
+    assert loaded_config == config and loaded_meta == meta
+    before, after = predict(model, emb, colours), predict(loaded, emb, colours)
+    for b, a in zip(before, after):
+        assert a.keys() == {"usage", "pattern"}
+        for k in a:
+            assert a[k]["value"] == b[k]["value"]  # fp16 weights: the same answers
+            assert a[k]["confidence"] == pytest.approx(b[k]["confidence"], abs=2e-3)
+            assert sum(t["confidence"] for t in a[k]["top"]) == pytest.approx(1, abs=1e-3)  # softmax over all classes
+            assert a[k]["top"][0]["value"] == a[k]["value"]
+    with pytest.raises(ValueError, match="trained on garment model"):
+        load_checkpoint(tmp_path / "a.pt", garment_model_version="garment-category-other")
+    with pytest.raises(ValueError, match="colour features"):
+        predict(loaded, emb, None)
+
+
+def write_catalogue(folder: Path) -> list[dict]:
+    """A tiny fashion-product-images folder: 12 products (solid-colour photos), some held out by the id rule."""
+    rows = []
+    for pid in range(1000, 1400):
+        if len(rows) == 12:
+            break
+        held = is_heldout(str(pid))
+        if sum(is_heldout(r["id"]) == held for r in rows) >= 6:  # six held-out, six training
+            continue
+        usage = ["Casual", "Formal", "Casual", "NA"][len(rows) % 4]
+        rows.append(
+            {
+                "id": str(pid),
+                "gender": "Men",
+                "masterCategory": "Apparel",
+                "subCategory": "Topwear",
+                "articleType": "Shirts",
+                "baseColour": "Blue",
+                "season": "Fall",
+                "year": "2012",
+                "usage": usage,
+                "productDisplayName": f"Brand Men {'Checked' if len(rows) % 3 == 0 else 'Solid'} Blue Shirt {pid}",
+            }
+        )
+    (folder / "images").mkdir(parents=True)
+    with open(folder / "styles.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    for i, r in enumerate(rows):
+        Image.new("RGB", (60, 80), (30 + 10 * i, 60, 200)).save(folder / "images" / f"{r['id']}.jpg")
+    return rows
+
+
+def test_the_evaluate_command_scores_held_out_products_against_the_known_answer(tmp_path, monkeypatch):
+    import ml.bridge.train
+    import ml.shop.data
+
+    monkeypatch.setattr(ml.bridge.train, "CACHE", tmp_path / "cache")  # keep ml/cache clean
+    monkeypatch.setattr(ml.shop.data, "CACHE", tmp_path / "cache")
+    rows = write_catalogue(tmp_path / "data")
+    # heads that always answer usage "Casual" and pattern "solid" (zero weights, a bias for one class)
+    config = AttributesConfig(
+        colour_bins=(),
+        hidden_dim=8,
+        heads={"usage": ["Casual", "Formal"], "pattern": ["checked", "solid"]},
+        garment_model_version=garment_version(),
+    )
+    model = AttributeHeads(config)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.zero_()
+        model.heads["usage"].bias[0] = 3.0
+        model.heads["pattern"].bias[1] = 3.0
+    save_checkpoint(tmp_path / "heads.pt", model, config, {})
+
+    out = io.StringIO()
+    with redirect_stdout(out):
+        ml_evaluate.main(
+            ["product-attributes", "--data", str(tmp_path / "data"), "--checkpoint", str(tmp_path / "heads.pt")]
+        )
+    scores = json.loads(out.getvalue())
+
+    held = [r for r in rows if is_heldout(r["id"])]
+    train = [r for r in rows if not is_heldout(r["id"])]
+    usage = [r["usage"] for r in held if r["usage"] != "NA"]
+    assert scores["n"] == len(held) == 6
+    assert scores["usage"] == round(usage.count("Casual") / len(usage), 4)
+    assert scores["n_labelled"]["usage"] == len(usage)
+    patterns = [pattern_from_name(r["productDisplayName"]) for r in held]
+    assert scores["pattern"] == round(patterns.count("solid") / len(patterns), 4)
+    assert scores["articleType"] is not None and scores["articleType"] == 0  # no such head: every answer wrong
+    train_usage = [r["usage"] for r in train if r["usage"] != "NA"]
+    majority = max(sorted(set(train_usage)), key=train_usage.count)
+    assert scores["baseline"]["usage"] == round(usage.count(majority) / len(usage), 4)
+    assert scores["baseline"]["articleType"] == 1.0
+    assert set(scores) >= {"articleType", "baseColour", "usage", "season", "gender", "n", "baseline"}
+
+
+def test_product_labels_read_the_columns_and_treat_na_as_no_label(tmp_path):
+    from ml.shop.data import products
+
+    rows = write_catalogue(tmp_path)
+    items = products(tmp_path)
+    labels = product_labels(tmp_path, items)
+    assert [p.id for p in items] == sorted((r["id"] for r in rows), key=int)
+    by_id = {r["id"]: r for r in rows}
+    assert labels["usage"] == [("" if by_id[p.id]["usage"] == "NA" else by_id[p.id]["usage"]) for p in items]
+    assert set(labels["pattern"]) == {"checked", "solid"} and set(labels["sleeve"]) == {""}
+
+
+@pytest.mark.skipif(not SHIPPED.exists(), reason="the shipped attribute checkpoint is built by ml.attributes.train")
+def test_the_shipped_checkpoint_names_its_data_command_and_scores():
+    model, config, meta = load_checkpoint(SHIPPED, garment_model_version=garment_version())
+    assert {"articleType", "baseColour", "usage", "season", "gender", "pattern"} <= set(config.heads)
+    assert meta["command"].startswith("python -m ml.attributes.train")
+    assert meta["scores"]["heldout"]["n"] > 1000 and "sleeve" in meta["data"]["dropped_heads"]
+    assert SHIPPED.stat().st_size < 5_000_000
