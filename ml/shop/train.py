@@ -6,8 +6,10 @@ Inputs are what the app stores per garment: the garment-category embedding of th
 all-MiniLM-L6-v2 vector of a name (both computed once and cached under ml/cache by ml/bridge/train.py),
 and the colour feature of the garment's pixels (``--colour-bins``, ml/shop/colour.py; product photos'
 non-white foreground, closet photos' GrabCut cut-out as the app's ingest makes it; the pixels are cached
-under ml/cache by ml.shop.data.colour_pixels). The embedding carries little colour: on validation the colour
-feature took recall@10 from {VAL_BEFORE} to {VAL_AFTER}.
+under ml/cache by ml.shop.data.colour_pixels). The embedding carries little colour: 183 of the 269 held-out
+recall@10 misses of the head without it had the right articleType but no right colour in their top 10. On
+validation (products only, 15 epochs) the feature took recall@10 from 0.801 to 0.900 with 5x7x7 bins at
+weight 1 (0.899 at weight 2, 0.897 with 4x6x6); colour dropout 0.1 keeps colourless inputs usable.
 
 ``--validation`` trains without a carve of the training split (ml.shop.data.VALIDATION_RULE) and prints its
 scores; settings were chosen that way, never on the held-out split.
