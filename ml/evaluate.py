@@ -13,6 +13,7 @@ import json
 
 # task name -> module with ``add_arguments(parser)`` and ``run(args) -> dict``, imported only when chosen
 TASKS = {
+    "cutout": "ml.segment.evaluate",
     "garment-category": "ml.garment_category.evaluate",
     "outfit": "ml.outfit.evaluate",
     "product-attributes": "ml.attributes.evaluate",

