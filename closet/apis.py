@@ -1,3 +1,4 @@
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
@@ -5,7 +6,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from closet import selectors, services
+from closet import attributes, selectors, services
 from closet.models import Garment
 from closet.photos import PhotoRejected
 from closet.serializers import GarmentCorrectionSerializer, GarmentDetailSerializer, GarmentSerializer, JobSerializer
@@ -112,12 +113,17 @@ class GarmentDetailApi(APIView):
         data = GarmentCorrectionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            garment = services.garment_correct(
-                garment=garment,
-                user=request.user,
-                category=data.validated_data.get("category"),
-                colour_names=data.validated_data.get("colours"),
-            )
+            with transaction.atomic():  # a bad attribute keeps the category and colours unsaved too
+                garment = services.garment_correct(
+                    garment=garment,
+                    user=request.user,
+                    category=data.validated_data.get("category"),
+                    colour_names=data.validated_data.get("colours"),
+                )
+                if data.validated_data.get("attributes"):
+                    garment = attributes.garment_attributes_correct(
+                        garment=garment, user=request.user, values=data.validated_data["attributes"]
+                    )
         except ValueError as exc:
             return Response({"detail": str(exc)}, status=400)
         return Response(GarmentDetailSerializer(garment).data)

@@ -43,6 +43,47 @@ def model_version() -> str:
     return category_model()[2]["model_version"]
 
 
+@functools.cache
+def attributes_model():
+    """(heads, config, meta) of ml/weights/garment_attributes.pt, checked against the garment model."""
+    from ml.attributes import load_checkpoint as load_attributes
+
+    version = model_version()  # outside the lock: category_model takes it too
+    with _lock:
+        model, config, meta = load_attributes(
+            settings.ML_WEIGHTS_DIR / "garment_attributes.pt", garment_model_version=version
+        )
+        model.eval().to(settings.TORCH_DEVICE)
+    return model, config, meta
+
+
+def attributes_version() -> str:
+    return attributes_model()[2]["model_version"]
+
+
+@functools.cache
+def attributes_classes() -> dict[str, list[str]]:
+    """{attribute: its values}, read from the checkpoint's config alone (no model built: the web pages need it)."""
+    ckpt = torch.load(settings.ML_WEIGHTS_DIR / "garment_attributes.pt", map_location="cpu", weights_only=True)
+    return {name: list(values) for name, values in ckpt["config"]["heads"].items()}
+
+
+def attributes(embeddings: np.ndarray, photos: list[tuple[np.ndarray, np.ndarray | None]]) -> list[dict]:
+    """Attributes with softmax confidences for (N, 1280) garment embeddings and their (rgb, mask) photos.
+
+    ``mask`` is the garment's cut-out (> 127 is garment); None for a catalogue shot on white, whose
+    non-white pixels count. Each result is ``{"model_version", <attribute>: {"value", "confidence", "top"}}``.
+    """
+    from ml.attributes import predict
+    from ml.shop.colour import colour_feature
+
+    model, config, meta = attributes_model()
+    colours = None
+    if config.colour_dim:
+        colours = np.stack([colour_feature(rgb, mask, config.colour_bins) for rgb, mask in photos])
+    return [{"model_version": meta["model_version"], **p} for p in predict(model, embeddings, colours)]
+
+
 def classify(images: list[Image.Image]) -> list[dict]:
     """Category probabilities, the L2-normalised embedding and the style vector for each image (one pass)."""
     model, config, _ = category_model()

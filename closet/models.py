@@ -92,6 +92,8 @@ class Garment(models.Model):
     colour_names = models.JSONField(default=list)  # names only, for filtering
     colours_source = models.CharField(max_length=8, choices=Source.choices, default=Source.MODEL)
     colours_predicted = models.JSONField(default=list)
+    # ml.attributes predictions: {"model_version", <attribute>: {"value", "confidence", "top", "predicted", "source"}}
+    attributes = models.JSONField(default=dict, blank=True)
 
     embedding = VectorField(dimensions=EMBEDDING_DIM)
     model_version = models.CharField(max_length=64)

@@ -1,4 +1,5 @@
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from closet.models import Garment, IngestJob
@@ -15,7 +16,22 @@ class ColourSerializer(serializers.Serializer):
     share = serializers.FloatField()
 
 
+class AttributeChoiceSerializer(serializers.Serializer):
+    value = serializers.CharField()
+    confidence = serializers.FloatField()
+
+
+class AttributeSerializer(serializers.Serializer):
+    value = serializers.CharField(help_text="what the app uses: the model's answer, or the user's correction")
+    confidence = serializers.FloatField(help_text="the model's softmax probability of its answer (`predicted`)")
+    predicted = serializers.CharField()
+    source = serializers.ChoiceField(choices=["model", "user"])
+    top = AttributeChoiceSerializer(many=True, help_text="the model's three likeliest values")
+
+
 class GarmentSerializer(serializers.ModelSerializer):
+    attributes = serializers.SerializerMethodField()
+    attributes_model_version = serializers.SerializerMethodField()
     cutout_url = serializers.SerializerMethodField()
     mask_url = serializers.SerializerMethodField()
     photo_url = serializers.SerializerMethodField()
@@ -38,6 +54,8 @@ class GarmentSerializer(serializers.ModelSerializer):
             "needs_review",
             "colours",
             "colours_source",
+            "attributes",
+            "attributes_model_version",
             "cutout_method",
             "cutout_box",
             "model_version",
@@ -48,6 +66,14 @@ class GarmentSerializer(serializers.ModelSerializer):
             "photo_url",
             "created_at",
         ]
+
+    @extend_schema_field(serializers.DictField(child=AttributeSerializer()))
+    def get_attributes(self, obj) -> dict:
+        """{attribute: ...} for articleType, baseColour, pattern, usage, season, gender (ml.attributes)."""
+        return {k: v for k, v in (obj.attributes or {}).items() if isinstance(v, dict)}
+
+    def get_attributes_model_version(self, obj) -> str:
+        return (obj.attributes or {}).get("model_version", "")
 
     def get_cutout_url(self, obj) -> str | None:
         return media_url(obj.cutout)
@@ -72,6 +98,11 @@ class GarmentDetailSerializer(GarmentSerializer):
 class GarmentCorrectionSerializer(serializers.Serializer):
     category = serializers.ChoiceField(choices=CLASSES, required=False)
     colours = serializers.ListField(child=serializers.CharField(), max_length=3, required=False)
+    attributes = serializers.DictField(
+        child=serializers.CharField(),
+        required=False,
+        help_text='attribute -> value, e.g. {"pattern": "striped", "usage": "Formal"}',
+    )
 
 
 class JobSerializer(serializers.ModelSerializer):

@@ -13,7 +13,7 @@ from rest_framework.authentication import SessionAuthentication, TokenAuthentica
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.permissions import IsAuthenticated
 
-from closet import selectors, services
+from closet import attributes, selectors, services
 from closet.models import Garment, Photo
 from ml.colours import PALETTE
 from ml.taxonomy import CLASSES, GROUPS, LABELS
@@ -58,6 +58,14 @@ def upload(request):
 @login_required
 def garment_detail(request, pk):
     garment = get_object_or_404(Garment.objects.select_related("photo", "duplicate_of"), pk=pk, owner=request.user)
+    if request.method == "POST" and "attributes_submitted" in request.POST:
+        values = {name: request.POST[f"attr_{name}"] for name in attributes.SHOWN if request.POST.get(f"attr_{name}")}
+        try:
+            attributes.garment_attributes_correct(garment=garment, user=request.user, values=values)
+            messages.success(request, "Saved. Your correction will also help the app learn.")
+        except ValueError as exc:
+            messages.error(request, str(exc))
+        return redirect("closet:garment", pk=garment.pk)
     if request.method == "POST":
         try:
             services.garment_correct(
@@ -81,6 +89,7 @@ def garment_detail(request, pk):
             "classes": [(c, LABELS[c]) for c in CLASSES],
             "palette": PALETTE,
             "colour_slots": (garment.colour_names + ["", "", ""])[:3],
+            "attributes": attributes.attributes_for_display(garment.attributes),
         },
     )
 
