@@ -1,5 +1,6 @@
 """Shop embedding: the shipped checkpoint rebuilds both maps, refuses another garment model, and a typed
-query lands among real closet photos of its kind.
+query lands among real closet photos of its kind; the colour feature of the garment's pixels (ml/shop/colour.py)
+is what the head reads besides the embedding.
 
 No ../shared data: only ``ml/weights/shop_embedding.pt``, the garment-category checkpoint and
 ``closet/demo_photos`` (CC0 clothing-dataset photos; most are from training senders, which the text map
@@ -13,7 +14,9 @@ import pytest
 import torch
 from PIL import Image
 
-from ml.shop import embed_images, embed_texts, load_checkpoint
+from ml.cutout import grabcut_cutout
+from ml.shop import ShopConfig, ShopHead, TextToShop, embed_images, embed_texts, load_checkpoint, save_checkpoint
+from ml.shop.colour import colour_feature, colour_feature_rgba, feature_dim
 from ml.text_encoder import load_text_encoder
 
 REPO = Path(__file__).resolve().parents[2]
@@ -24,6 +27,26 @@ DEMO = REPO / "closet" / "demo_photos"
 
 def garment_version() -> str:
     return torch.load(GARMENT, map_location="cpu", weights_only=True)["meta"]["model_version"]
+
+
+def demo_colours(images: list[Image.Image], config: ShopConfig) -> np.ndarray | None:
+    """Colour features of closet photos as the app's ingest makes them: 512 px, GrabCut cut-out."""
+    if not config.colour_dim:
+        return None
+    out = []
+    for im in images:
+        small = im.copy()
+        small.thumbnail((512, 512), Image.Resampling.BILINEAR)
+        rgb = np.asarray(small)
+        out.append(colour_feature(rgb, grabcut_cutout(rgb).mask, config.colour_bins))
+    return np.stack(out)
+
+
+def random_colours(n: int, config: ShopConfig, seed: int = 0) -> np.ndarray | None:
+    if not config.colour_dim:
+        return None
+    c = np.random.default_rng(seed).random((n, config.colour_dim)).astype(np.float32)
+    return c / np.linalg.norm(c, axis=1, keepdims=True)
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +69,7 @@ def demo_vectors(shop):
             images.append(im.convert("RGB"))
     with torch.inference_mode():
         _, emb = model(preprocess(images, config))  # (N, 1280)
-    vectors = embed_images(shop[0], emb)
+    vectors = embed_images(shop[0], emb, demo_colours(images, shop[2]))
     by_kind: dict[str, list[np.ndarray]] = {}
     for p, v in zip(paths, vectors):
         by_kind.setdefault(p.stem.rsplit("-", 1)[0], []).append(v)
@@ -55,7 +78,8 @@ def demo_vectors(shop):
 
 def test_both_maps_give_128_dimensional_unit_vectors(shop):
     head, text_map, config, meta = shop
-    images = embed_images(head, torch.nn.functional.normalize(torch.randn(6, config.image_dim), dim=-1))
+    emb = torch.nn.functional.normalize(torch.randn(6, config.image_dim), dim=-1)
+    images = embed_images(head, emb, random_colours(6, config))
     texts = embed_texts(text_map, load_text_encoder().encode(["red dress", "black leather shoes"]))
     assert images.shape == (6, 128) and texts.shape == (2, 128)
     assert images.dtype == np.float32 and texts.dtype == np.float32
@@ -67,8 +91,9 @@ def test_the_same_input_gives_the_same_vector_after_a_reload(shop):
     x = np.random.default_rng(0).standard_normal((4, 1280)).astype(np.float32)
     x /= np.linalg.norm(x, axis=1, keepdims=True)
     head, text_map = load_checkpoint(SHOP)[:2]
-    assert np.array_equal(embed_images(shop[0], x), embed_images(shop[0], x))
-    assert np.array_equal(embed_images(shop[0], x), embed_images(head, x))
+    c = random_colours(4, shop[2])
+    assert np.array_equal(embed_images(shop[0], x, c), embed_images(shop[0], x, c))
+    assert np.array_equal(embed_images(shop[0], x, c), embed_images(head, x, c))
     t = load_text_encoder().encode(["navy blue shirt"])
     assert np.array_equal(embed_texts(shop[1], t), embed_texts(text_map, t))
 
@@ -84,6 +109,65 @@ def test_the_checkpoint_says_what_it_was_trained_on_and_scored(shop):
     assert meta["model_version"].startswith("shop-embedding-v1-")
     assert "sha256" in meta["data"]["split_rule"] and meta["command"].startswith("python -m ml.shop.train")
     assert meta["scores"]["heldout"]["recall_at_10"] > 0.5
+    assert config.colour_dim == feature_dim(config.colour_bins) > 0
+    assert meta["data"]["colour_feature"].startswith("lab-soft-")
+
+
+def test_the_head_reads_the_colour_and_says_when_it_is_missing(shop):
+    head, _, config, _ = shop
+    x = np.random.default_rng(1).standard_normal((1, 1280)).astype(np.float32)
+    x /= np.linalg.norm(x)
+    navy, blue = np.full((40, 40, 3), (31, 42, 72), np.uint8), np.full((40, 40, 3), (36, 86, 180), np.uint8)
+    as_navy, as_blue = (embed_images(head, x, colour_feature(c, None, config.colour_bins)[None]) for c in (navy, blue))
+    assert float(as_navy[0] @ as_blue[0]) < 0.98  # the same garment embedding, another colour: another place
+    with pytest.raises(ValueError, match="colour features"):
+        embed_images(head, x)
+    with pytest.raises(ValueError, match="colour features"):
+        embed_images(head, x, np.zeros((1, config.colour_dim + 1), np.float32))
+
+
+def test_a_checkpoint_from_before_the_colour_feature_still_loads_and_ignores_colours(tmp_path):
+    config = ShopConfig(garment_model_version="g")  # colour_dim 0, as written before it existed
+    torch.manual_seed(0)
+    head, text_map = ShopHead(config).eval(), TextToShop(config).eval()
+    save_checkpoint(tmp_path / "old.pt", head, text_map, config, {})
+    again, _, loaded, _ = load_checkpoint(tmp_path / "old.pt")
+    x = np.random.default_rng(2).standard_normal((3, 1280)).astype(np.float32)
+    assert loaded.colour_dim == 0
+    assert np.array_equal(embed_images(again, x), embed_images(again, x, np.ones((3, 5), np.float32)))
+    assert np.allclose(embed_images(head, x), embed_images(again, x), atol=1e-2)  # float16 weights
+
+
+def test_the_colour_feature_counts_the_garment_not_the_white_studio_background():
+    red = np.zeros((120, 90, 3), np.uint8)
+    red[:] = (200, 30, 40)
+    shot = np.full((224, 224, 3), 255, np.uint8)
+    shot[50:170, 60:150] = red
+    f = colour_feature(shot)
+    assert f.shape == (feature_dim((5, 7, 7)),) and f.dtype == np.float32
+    assert np.isclose(np.linalg.norm(f), 1, atol=1e-5)
+    assert np.allclose(f, colour_feature(red), atol=1e-3)  # white background left out
+    white_shirt = shot.copy()  # a white garment: its outline encloses white that is not background
+    white_shirt[50:170, 60:150] = (250, 250, 250)
+    white_shirt[50:170, 60:62] = white_shirt[50:170, 148:150] = white_shirt[50:52, 60:150] = (150, 150, 150)
+    white_shirt[168:170, 60:150] = (150, 150, 150)
+    w = colour_feature(white_shirt)
+    assert w.argmax() == colour_feature(np.full((10, 10, 3), 250, np.uint8)).argmax()
+
+
+def test_the_colour_feature_follows_the_mask_and_the_cutouts_alpha():
+    rgb = np.zeros((100, 100, 3), np.uint8)
+    rgb[:, :50] = (20, 120, 40)  # green floor
+    rgb[:, 50:] = (240, 200, 30)  # yellow garment
+    mask = np.zeros((100, 100), np.uint8)
+    mask[:, 50:] = 255
+    yellow = colour_feature(np.full((10, 10, 3), (240, 200, 30), np.uint8))
+    assert np.allclose(colour_feature(rgb, mask), yellow, atol=1e-3)
+    assert np.allclose(colour_feature_rgba(np.dstack([rgb, mask])), yellow, atol=1e-3)
+    assert not np.allclose(colour_feature(rgb), yellow, atol=0.1)  # without the mask the floor counts
+    assert not colour_feature(rgb, np.zeros_like(mask)).any()  # nothing is garment: the zero vector
+    with pytest.raises(ValueError, match="mask"):
+        colour_feature(rgb, mask[:50])
 
 
 def test_black_leather_shoes_are_nearer_shoe_photos_than_t_shirt_photos(shop, demo_vectors):
