@@ -21,6 +21,8 @@ from closet.models import Correction, Garment, IngestJob, Photo
 from closet.photos import PhotoRejected, photo_normalise, photo_open_for_pipeline
 from closet.selectors import garment_nearest
 from ml.taxonomy import CLASSES, GROUP_OF
+from shop.inference import colour_feature as shop_colour_feature
+from shop.inference import colour_feature_rgba as shop_colour_feature_rgba
 from shop.inference import shop_vectors
 
 log = logging.getLogger(__name__)
@@ -196,6 +198,9 @@ def garment_recut_run(*, garment_id: int) -> Garment:
         garment = Garment.objects.select_for_update().get(id=garment_id)
         garment.cutout_method = cut.method
         garment.colours_predicted = colours
+        if garment.embedding is not None:  # the shop vector reads the cut-out's colours
+            emb = np.asarray(garment.embedding, dtype=np.float32)[None]
+            garment.shop_embedding = shop_vectors(emb, shop_colour_feature(rgb, cut.mask)[None])[0]
         if garment.colours_source != Garment.Source.USER:
             garment.colours, garment.colour_names = colours, [c["name"] for c in colours]
         garment.cutout.save("cutout.png", ContentFile(_cutout_png(rgb, cut.mask)), save=False)
@@ -239,7 +244,7 @@ def _garment_save(*, photo: Photo, rgb, cut, colours, prediction) -> Garment:
         garment.colour_names = [c["name"] for c in colours]
     garment.embedding = prediction["embedding"]
     garment.style_embedding = prediction["style"]
-    garment.shop_embedding = shop_vectors(prediction["embedding"][None])[0]
+    garment.shop_embedding = shop_vectors(prediction["embedding"][None], shop_colour_feature(rgb, cut.mask)[None])[0]
     garment.model_version = inference.model_version()
     garment.cutout.save("cutout.png", ContentFile(_cutout_png(rgb, cut.mask)), save=False)
     garment.mask.save("mask.png", ContentFile(_png(cut.mask)), save=False)
@@ -257,7 +262,11 @@ def _garment_save(*, photo: Photo, rgb, cut, colours, prediction) -> Garment:
 def garment_shop_vector(garment: Garment) -> np.ndarray:
     """The garment's vector in the shop space; garments parsed before the shop existed get theirs now."""
     if garment.shop_embedding is None:
-        garment.shop_embedding = shop_vectors(np.asarray(garment.embedding, dtype=np.float32)[None])[0]
+        colour = None
+        if garment.cutout:
+            with garment.cutout.open("rb") as f, Image.open(f) as im:
+                colour = shop_colour_feature_rgba(np.asarray(im.convert("RGBA")))[None]
+        garment.shop_embedding = shop_vectors(np.asarray(garment.embedding, dtype=np.float32)[None], colour)[0]
         Garment.objects.filter(id=garment.id).update(shop_embedding=garment.shop_embedding)
     return np.asarray(garment.shop_embedding, dtype=np.float32)
 

@@ -42,6 +42,14 @@ def colour_feature(rgb: np.ndarray, mask: np.ndarray | None = None) -> np.ndarra
     return feature(rgb, mask, config.colour_bins)
 
 
+def product_colour_feature(rgb: np.ndarray, cutout_mask: np.ndarray) -> np.ndarray:
+    """A catalogue photo's colour input: on a white studio background (as the training catalogue), its
+    non-white pixels; otherwise (a garment photographed on a floor, like the demo catalogue) its cut-out's."""
+    from ml.shop.colour import studio_shot
+
+    return colour_feature(rgb, None if studio_shot(rgb) else cutout_mask)
+
+
 def colour_feature_rgba(rgba: np.ndarray) -> np.ndarray:
     """``colour_feature`` of a stored cut-out (RGBA, the alpha its mask)."""
     rgba = np.asarray(rgba)

@@ -138,7 +138,9 @@ def catalog_chunk_run(*, import_id: int, chunk_no: int, rows: list[dict]) -> Non
         p.external_id: p
         for p in Product.objects.filter(shop_id=job.shop_id, external_id__in=[r["external_id"] for r in rows])
     }
-    current_version = closet_inference.model_version()
+    from shop.inference import shop_version
+
+    current_version, current_shop = closet_inference.model_version(), shop_version()
     plans, errors = [], []
     for row in rows:
         try:
@@ -152,6 +154,7 @@ def catalog_chunk_run(*, import_id: int, chunk_no: int, rows: list[dict]) -> Non
             product is not None
             and product.status == Product.Status.READY
             and product.model_version == current_version
+            and product.attributes.get("shop_model_version") == current_shop  # a new shop head: new vectors
             and product.photo_sha256 == shas[0]
         )
         plans.append({"row": row, "photos": photos, "product": product, "needs_model": not fresh, "shas": shas})
@@ -187,7 +190,7 @@ def _models_run(plans: list[dict]) -> None:
     if not plans:
         return
     from recommend.inference import encode_text
-    from shop.inference import shop_vectors
+    from shop.inference import product_colour_feature, shop_vectors, shop_version
 
     images = []
     for plan in plans:
@@ -197,15 +200,17 @@ def _models_run(plans: list[dict]) -> None:
         image.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.BILINEAR)
         images.append(image)
         rgb = np.asarray(image)
-        plan["colours"] = closet_inference.colours(rgb, closet_inference.cutout(rgb).mask)
+        mask = closet_inference.cutout(rgb).mask
+        plan["colours"] = closet_inference.colours(rgb, mask)
+        plan["shop_colour"] = product_colour_feature(rgb, mask)
     predictions = closet_inference.classify(images)
-    shop_vecs = shop_vectors(np.stack([p["embedding"] for p in predictions]))
+    shop_vecs = shop_vectors(np.stack([p["embedding"] for p in predictions]), [p["shop_colour"] for p in plans])
     titles = encode_text([plan["row"]["title"] for plan in plans])
     version = closet_inference.model_version()
     for plan, pred, sv, tv in zip(plans, predictions, shop_vecs, titles):
         plan["prediction"] = {"category": pred["category"], "confidence": pred["confidence"]}
         plan["embedding"], plan["shop_embedding"], plan["style_embedding"] = pred["embedding"], sv, tv
-        plan["model_version"] = version
+        plan["model_version"], plan["shop_model_version"] = version, shop_version()
 
 
 def colour_terms(base_colour: str, colours: list[dict]) -> list[str]:
@@ -238,13 +243,16 @@ def _product_save(shop: Shop, plan: dict) -> str:
         product.style_embedding, product.model_version = plan["style_embedding"], plan["model_version"]
         product.photo_sha256, product.status, product.error = plan["shas"][0], Product.Status.READY, ""
         predicted = plan["prediction"]
+        shop_model_version = plan["shop_model_version"]
     else:
         predicted = {
             "category": product.attributes.get("predicted_category"),
             "confidence": product.attributes.get("predicted_confidence"),
         }
+        shop_model_version = product.attributes.get("shop_model_version")
     attributes["predicted_category"] = predicted["category"]
     attributes["predicted_confidence"] = predicted["confidence"]
+    attributes["shop_model_version"] = shop_model_version
     category = row["category"] or predicted["category"] or OTHER_CATEGORY
     source = "shop" if row["category"] else "model"
     new = {
