@@ -9,12 +9,20 @@ import glob
 import numpy as np
 from PIL import Image
 from closet import inference
-from shop.inference import shop_vectors
+from closet.photos import photo_open_for_pipeline
+from shop.inference import colour_feature, product_colour_feature, shop_vectors
+def colours(paths, product):  # the shop head's colour input, as the catalogue import / closet ingest compute it
+  out=[]
+  for f in paths:
+    rgb=np.asarray(photo_open_for_pipeline(f, 512)); mask=inference.cutout(rgb).mask
+    out.append(product_colour_feature(rgb, mask) if product else colour_feature(rgb, mask))
+  return out
 rows=list(csv.DictReader(open('shop/demo_catalog/catalog.csv')))
-P=shop_vectors(np.stack([p['embedding'] for p in inference.classify([Image.open('shop/demo_catalog/images/'+r['images']).convert('RGB') for r in rows])]))
+pf=['shop/demo_catalog/images/'+r['images'] for r in rows]
+P=shop_vectors(np.stack([p['embedding'] for p in inference.classify([Image.open(f).convert('RGB') for f in pf])]), colours(pf, True))
 pc=[r['category'] for r in rows]
 files=sorted(glob.glob('closet/demo_photos/*.jpg'))
-G=shop_vectors(np.stack([p['embedding'] for p in inference.classify([Image.open(f).convert('RGB') for f in files])]))
+G=shop_vectors(np.stack([p['embedding'] for p in inference.classify([Image.open(f).convert('RGB') for f in files])]), colours(files, False))
 gc=[f.split('/')[-1].split('-')[0] for f in files]
 m={'t':'tshirt','outwear':'outerwear'}
 gc=[m.get(c,c) for c in gc]

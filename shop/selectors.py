@@ -158,11 +158,12 @@ def _exact(qs: QuerySet[Product], vector, offset: int, limit: int) -> list[Produ
     )
 
 
-def garments_like(*, owner, vector, limit: int = 3, max_distance: float = 0.4):
+def garments_like(*, owner, vector, limit: int = 3, max_distance: float = 0.44):
     """The owner's own garments nearest a product in the shop space ("you already own something like this").
 
-    0.4: scripts/owned_like_calibration.py found a demo product's nearest demo garment of the same type at
-    median 0.24 (90th percentile 0.36), and of another type never nearer than 0.45.
+    0.44: scripts/owned_like_calibration.py (shop-embedding-v1-0b02e5e3, which reads colour) found a demo
+    product's nearest demo garment of the same type at median 0.24 (90th percentile 0.43), and of another
+    type never nearer than 0.455.
     """
     from closet.models import Garment
 
