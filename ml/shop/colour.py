@@ -41,7 +41,9 @@ def feature_dim(bins: tuple[int, int, int] | list[int]) -> int:
     return int(np.prod(bins))
 
 
-PIXELS_VERSION = f"garment-lab-s{SIZE}-w{NEAR_WHITE}-n{NEUTRAL}-in{INSIDE}"  # what ``garment_pixels`` depends on, for caches
+PIXELS_VERSION = (
+    f"garment-lab-s{SIZE}-w{NEAR_WHITE}-n{NEUTRAL}-in{INSIDE}"  # what ``garment_pixels`` depends on, for caches
+)
 
 
 def feature_version(bins: tuple[int, int, int] | list[int]) -> str:

@@ -46,8 +46,8 @@ import torch.nn.functional as F
 
 from ml.bridge.train import image_embeddings, name_embeddings
 from ml.shop.checkpoint import save_checkpoint
-from ml.shop.config import ShopConfig
 from ml.shop.colour import feature_dim, feature_version
+from ml.shop.config import ShopConfig
 from ml.shop.data import (
     CLOSET_SPLIT_RULE,
     SPLIT_RULE,
