@@ -14,7 +14,15 @@ examples is not a class of its head (its rows go unlabelled for that head), and 
 Loss: the sum over heads of cross-entropy (label smoothing ``--smoothing``) on the rows labelled for that
 head. Split: ``ml.shop.data.SPLIT_RULE``; ``--validation`` trains without the validation carve of the
 training split (``ml.shop.data.VALIDATION_RULE``) and prints its scores (nothing saved): settings were
-chosen that way, never on the held-out split.
+chosen that way, never on the held-out split. Validation top-1 (articleType / baseColour / usage / season):
+
+| settings | articleType | baseColour | usage | season |
+|---|---|---|---|---|
+| hidden 512, dropout 0.3, 30 epochs, colour 5x7x7 weight 1 | 0.860 | 0.646 | 0.923 | 0.788 |
+| the same, colour weight 3 | 0.852 | 0.667 | 0.931 | 0.786 |
+| hidden 1024, dropout 0.2, 50 epochs, colour 5x7x7 weight 3 | 0.870 | 0.683 | 0.934 | 0.795 |
+| the same, colour weight 5 | 0.866 | 0.693 | 0.934 | 0.793 |
+| the same, colour 8x11x11 weight 3 (the defaults) | 0.856 | 0.707 | 0.928 | 0.791 |
 """
 
 from __future__ import annotations
@@ -115,15 +123,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--data", default="../shared/data/fashion-product-images")
     p.add_argument("--garment-checkpoint", default="ml/weights/garment_category.pt")
     p.add_argument("--out", default="ml/weights/garment_attributes.pt")
-    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--epochs", type=int, default=50)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--weight-decay", type=float, default=0.05)
     p.add_argument("--smoothing", type=float, default=0.1)
-    p.add_argument("--hidden-dim", type=int, default=512)
-    p.add_argument("--dropout", type=float, default=0.3)
-    p.add_argument("--colour-bins", default="5,7,7", help="L,a,b bins of the colour feature; 'none' for none")
-    p.add_argument("--colour-weight", type=float, default=1.0)
+    p.add_argument("--hidden-dim", type=int, default=1024)
+    p.add_argument("--dropout", type=float, default=0.2)
+    p.add_argument("--colour-bins", default="8,11,11", help="L,a,b bins of the colour feature; 'none' for none")
+    p.add_argument("--colour-weight", type=float, default=3.0)
     p.add_argument("--min-class", type=int, default=10, help="training examples a class needs")
     p.add_argument("--min-labels", type=int, default=300, help="labelled training rows a head needs")
     p.add_argument("--validation", action="store_true", help="score on the validation carve; nothing saved")

@@ -217,10 +217,9 @@ def test_product_labels_read_the_columns_and_treat_na_as_no_label(tmp_path):
     assert set(labels["pattern"]) == {"checked", "solid"} and set(labels["sleeve"]) == {""}
 
 
-@pytest.mark.skipif(not SHIPPED.exists(), reason="the shipped attribute checkpoint is built by ml.attributes.train")
 def test_the_shipped_checkpoint_names_its_data_command_and_scores():
     model, config, meta = load_checkpoint(SHIPPED, garment_model_version=garment_version())
     assert {"articleType", "baseColour", "usage", "season", "gender", "pattern"} <= set(config.heads)
     assert meta["command"].startswith("python -m ml.attributes.train")
     assert meta["scores"]["heldout"]["n"] > 1000 and "sleeve" in meta["data"]["dropped_heads"]
-    assert SHIPPED.stat().st_size < 5_000_000
+    assert SHIPPED.stat().st_size < 8_000_000
