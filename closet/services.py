@@ -17,6 +17,7 @@ from django.utils import timezone
 from PIL import Image
 
 from closet import inference
+from closet.attributes import attributes_merge
 from closet.models import Correction, Garment, IngestJob, Photo
 from closet.photos import PhotoRejected, photo_normalise, photo_open_for_pipeline
 from closet.selectors import garment_nearest
@@ -198,6 +199,10 @@ def garment_recut_run(*, garment_id: int) -> Garment:
         garment = Garment.objects.select_for_update().get(id=garment_id)
         garment.cutout_method = cut.method
         garment.colours_predicted = colours
+        if garment.embedding is not None:  # the colour attributes read the new cut-out
+            emb = np.asarray(garment.embedding, dtype=np.float32)[None]
+            predicted = inference.attributes(emb, [(rgb, cut.mask)])[0]
+            garment.attributes = attributes_merge(old=garment.attributes, predicted=predicted)
         if garment.embedding is not None:  # the shop vector reads the cut-out's colours
             emb = np.asarray(garment.embedding, dtype=np.float32)[None]
             garment.shop_embedding = shop_vectors(emb, shop_colour_feature(rgb, cut.mask)[None])[0]
@@ -244,6 +249,8 @@ def _garment_save(*, photo: Photo, rgb, cut, colours, prediction) -> Garment:
         garment.colour_names = [c["name"] for c in colours]
     garment.embedding = prediction["embedding"]
     garment.style_embedding = prediction["style"]
+    predicted = inference.attributes(prediction["embedding"][None], [(rgb, cut.mask)])[0]
+    garment.attributes = attributes_merge(old=garment.attributes, predicted=predicted)  # keeps the user's
     garment.shop_embedding = shop_vectors(prediction["embedding"][None], shop_colour_feature(rgb, cut.mask)[None])[0]
     garment.model_version = inference.model_version()
     garment.cutout.save("cutout.png", ContentFile(_cutout_png(rgb, cut.mask)), save=False)

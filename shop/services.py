@@ -24,6 +24,7 @@ from PIL import Image
 
 from closet import inference as closet_inference
 from closet.photos import PhotoRejected, photo_normalise
+from ml.shop.colour import studio_shot
 from ml.taxonomy import GROUP_OF, OTHER_CATEGORY
 from shop import catalog
 from shop.models import CatalogImport, Product, ProductImage, Shop
@@ -141,6 +142,7 @@ def catalog_chunk_run(*, import_id: int, chunk_no: int, rows: list[dict]) -> Non
     from shop.inference import shop_version
 
     current_version, current_shop = closet_inference.model_version(), shop_version()
+    current_attributes = closet_inference.attributes_version()
     plans, errors = [], []
     for row in rows:
         try:
@@ -155,6 +157,7 @@ def catalog_chunk_run(*, import_id: int, chunk_no: int, rows: list[dict]) -> Non
             and product.status == Product.Status.READY
             and product.model_version == current_version
             and product.attributes.get("shop_model_version") == current_shop  # a new shop head: new vectors
+            and (product.attributes.get("predicted_attributes") or {}).get("model_version") == current_attributes
             and product.photo_sha256 == shas[0]
         )
         plans.append({"row": row, "photos": photos, "product": product, "needs_model": not fresh, "shas": shas})
@@ -201,9 +204,16 @@ def _models_run(plans: list[dict]) -> None:
         images.append(image)
         rgb = np.asarray(image)
         mask = closet_inference.cutout(rgb).mask
+        plan["mask"] = mask
         plan["colours"] = closet_inference.colours(rgb, mask)
         plan["shop_colour"] = product_colour_feature(rgb, mask)
     predictions = closet_inference.classify(images)
+    embeddings = np.stack([p["embedding"] for p in predictions])
+    attribute_photos = [
+        (np.asarray(im), None if studio_shot(np.asarray(im)) else p["mask"]) for im, p in zip(images, plans)
+    ]
+    for plan, attributes in zip(plans, closet_inference.attributes(embeddings, attribute_photos)):
+        plan["predicted_attributes"] = attributes
     shop_vecs = shop_vectors(np.stack([p["embedding"] for p in predictions]), [p["shop_colour"] for p in plans])
     titles = encode_text([plan["row"]["title"] for plan in plans])
     version = closet_inference.model_version()
@@ -252,6 +262,10 @@ def _product_save(shop: Shop, plan: dict) -> str:
         shop_model_version = product.attributes.get("shop_model_version")
     attributes["predicted_category"] = predicted["category"]
     attributes["predicted_confidence"] = predicted["confidence"]
+    # ml.attributes' answers from the photo: {"model_version", <attribute>: {"value", "confidence", "top"}}
+    attributes["predicted_attributes"] = (
+        plan["predicted_attributes"] if plan["needs_model"] else product.attributes.get("predicted_attributes", {})
+    )
     attributes["shop_model_version"] = shop_model_version
     category = row["category"] or predicted["category"] or OTHER_CATEGORY
     source = "shop" if row["category"] else "model"

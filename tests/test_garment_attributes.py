@@ -1,0 +1,128 @@
+"""Garment attributes (ml.attributes) through the API and the garment page: a real worker parses real demo
+photos; each attribute carries the model's confidence; the user corrects one, a bad value is refused with a
+message and changes nothing, and a re-parse keeps the correction."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from playwright.sync_api import expect
+
+from closet.models import Correction, Garment
+from tests.conftest import demo_photo, wait_for_jobs
+from tests.test_browser import login
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
+
+SHOWN = {"articleType", "baseColour", "pattern", "usage", "season", "gender"}
+SHOE_TYPES = {
+    "Casual Shoes",
+    "Sports Shoes",
+    "Formal Shoes",
+    "Heels",
+    "Flats",
+    "Sandals",
+    "Flip Flops",
+    "Sports Sandals",
+}
+
+
+def upload(client, *paths):
+    files = [SimpleUploadedFile(p.name, p.read_bytes(), content_type="image/jpeg") for p in paths]
+    res = client.post("/api/photos/", {"files": files}, format="multipart")
+    assert res.status_code == 201, res.content
+    return [r["job_id"] for r in res.json()["results"]]
+
+
+def garment_of(client, job_id) -> dict:
+    job = client.get(f"/api/jobs/{job_id}/").json()
+    assert job["status"] == "done", job["error"]
+    return client.get(f"/api/garments/{job['garment']['id']}/").json()
+
+
+def test_a_parsed_garment_has_attributes_with_confidences_and_the_user_can_correct_them(worker, users, api_for):
+    client = api_for(users["shopper"])
+    shoes_job, pants_job = upload(client, demo_photo("shoes", 0), demo_photo("pants", 0))
+    wait_for_jobs([shoes_job, pants_job])
+    shoes, pants = garment_of(client, shoes_job), garment_of(client, pants_job)
+
+    for g in (shoes, pants):
+        assert g["attributes_model_version"].startswith("garment-attributes-v1-")
+        assert SHOWN <= set(g["attributes"])
+        for name, a in g["attributes"].items():
+            assert 0 < a["confidence"] <= 1, name
+            assert a["source"] == "model" and a["value"] == a["predicted"] == a["top"][0]["value"]
+            assert [t["confidence"] for t in a["top"]] == sorted((t["confidence"] for t in a["top"]), reverse=True)
+    assert shoes["attributes"]["articleType"]["value"] in SHOE_TYPES
+    assert pants["attributes"]["articleType"]["value"] not in SHOE_TYPES
+    listed = {g["id"]: g for g in client.get("/api/garments/").json()["results"]}
+    assert listed[shoes["id"]]["attributes"] == shoes["attributes"]
+
+    # a correction: the value the app uses becomes the user's, the model's answer stays beside it
+    other = next(v for v in ("striped", "checked", "solid") if v != shoes["attributes"]["pattern"]["value"])
+    res = client.patch(f"/api/garments/{shoes['id']}/", {"attributes": {"pattern": other}}, format="json")
+    assert res.status_code == 200, res.content
+    corrected = res.json()["attributes"]["pattern"]
+    assert corrected["value"] == other and corrected["source"] == "user"
+    assert corrected["predicted"] == shoes["attributes"]["pattern"]["predicted"]
+    assert Correction.objects.filter(garment_id=shoes["id"], field="attribute:pattern", corrected=other).exists()
+
+    # a value the model does not know is refused with a message, and nothing of the request is saved
+    before = Garment.objects.get(id=shoes["id"])
+    res = client.patch(
+        f"/api/garments/{shoes['id']}/", {"category": "dress", "attributes": {"usage": "Gardening"}}, format="json"
+    )
+    assert res.status_code == 400 and "Gardening" in res.json()["detail"]
+    after = Garment.objects.get(id=shoes["id"])
+    assert (after.category, after.attributes) == (before.category, before.attributes)
+    res = client.patch(f"/api/garments/{shoes['id']}/", {"attributes": {"sleeves": "long"}}, format="json")
+    assert res.status_code == 400 and "Unknown attribute" in res.json()["detail"]
+
+    # a re-parse refreshes the model's answers and keeps the user's
+    res = client.post("/api/closet/reparse/")
+    assert res.status_code == 202
+    wait_for_jobs(res.json()["job_ids"])
+    again = client.get(f"/api/garments/{shoes['id']}/").json()["attributes"]
+    assert again["pattern"]["value"] == other and again["pattern"]["source"] == "user"
+    assert again["articleType"] == shoes["attributes"]["articleType"]  # same photo, same model: same answer
+
+
+@pytest.mark.browser
+def test_the_garment_page_shows_attributes_with_confidences_and_takes_a_correction(
+    live_server, users, page, make_garment
+):
+    garment = make_garment(users["shopper"], "shoes")
+    login(page, live_server)
+    page.goto(f"{live_server.url}/closet/garments/{garment.id}/")
+    form = page.locator("#attributes")
+    for name in SHOWN:
+        row = form.locator(f"[data-attribute={name}]")
+        expect(row.locator("select")).to_have_value(garment.attributes[name]["value"])
+        expect(row).to_contain_text(f"model confidence {round(garment.attributes[name]['confidence'] * 100)}%")
+    usage = next(v for v in ("Formal", "Sports", "Casual") if v != garment.attributes["usage"]["value"])
+    form.locator("[data-attribute=usage] select").select_option(usage)
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#attributes [data-attribute=usage]")).to_contain_text("set by you")
+    expect(page.locator("#attributes [data-attribute=usage] select")).to_have_value(usage)
+    garment.refresh_from_db()
+    assert garment.attributes["usage"]["value"] == usage and garment.attributes["usage"]["source"] == "user"
+
+
+def test_imported_catalogue_products_get_attributes_with_confidences_beside_the_shops_columns(users, api_for, tmp_path):
+    from shop.models import Product
+    from tests.test_catalogue import demo_rows, run_import, write_catalog
+
+    rows = demo_rows(3)
+    job = run_import(write_catalog(tmp_path, rows))
+    assert job.created_count == 3
+    for product in Product.objects.filter(shop=job.shop):
+        predicted = product.attributes["predicted_attributes"]
+        assert predicted["model_version"].startswith("garment-attributes-v1-")
+        assert SHOWN <= set(predicted)
+        assert all(0 < predicted[k]["confidence"] <= 1 for k in SHOWN)
+        assert product.attributes["predicted_category"] and product.attributes["shop_model_version"]  # still there
+        api = api_for(users["shopper"]).get(f"/api/shop/products/{product.id}/").json()
+        assert api["attributes"]["predicted_attributes"] == predicted
+
+    # importing again with unchanged photos keeps them without running the models
+    again = run_import(write_catalog(tmp_path, rows))
+    assert again.unchanged_count == 3
+    assert all("predicted_attributes" in p.attributes for p in Product.objects.filter(shop=job.shop))
