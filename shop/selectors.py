@@ -34,6 +34,7 @@ MAX_EF_SEARCH = 1000  # pgvector's upper bound for hnsw.ef_search
 MIN_CANDIDATES = 100  # ef_search 40 (the default) gave recall@10 0.93 at 1M vectors, 64-100 gave 0.985
 SAFETY = 3.0  # neighbours are not a random sample: a filter's share near the query is often below its average
 COUNT_EXACT_BELOW = 50_000
+OWNED_LIKE_MAX_DISTANCE = 0.44  # shop-space cosine distance of "the same kind of thing"; see garments_like
 
 
 @dataclass
@@ -158,7 +159,7 @@ def _exact(qs: QuerySet[Product], vector, offset: int, limit: int) -> list[Produ
     )
 
 
-def garments_like(*, owner, vector, limit: int = 3, max_distance: float = 0.44):
+def garments_like(*, owner, vector, limit: int = 3, max_distance: float = OWNED_LIKE_MAX_DISTANCE):
     """The owner's own garments nearest a product in the shop space ("you already own something like this").
 
     0.44: scripts/owned_like_calibration.py (shop-embedding-v1-0b02e5e3, which reads colour) found a demo

@@ -15,9 +15,10 @@ from pgvector.django import CosineDistance
 
 from closet.models import Garment
 from shop.models import Product
+from shop.selectors import OWNED_LIKE_MAX_DISTANCE
 from stylists.models import Engagement, Look, Lookbook, LookbookEntry, LookItem
 
-CLOSE_MATCH = 0.4  # shop-space cosine distance; see shop.selectors.garments_like for the calibration
+CLOSE_MATCH = OWNED_LIKE_MAX_DISTANCE  # the calibration of shop.selectors.garments_like
 
 _ITEMS = Prefetch(
     "items", queryset=LookItem.objects.select_related("garment", "product__shop").prefetch_related("product__images")
