@@ -68,11 +68,9 @@ def clean_mask(mask: np.ndarray, min_component: float = 0.15, max_hole: float = 
     mask = np.where(np.isin(comp, keep), 255, 0).astype(np.uint8)
     count, comp, stats, _ = cv2.connectedComponentsWithStats(255 - mask, connectivity=4)
     h, w = mask.shape
-    limit = max_hole * np.count_nonzero(mask)
-    for k in range(1, count):
-        x, y, bw, bh, area = stats[k]
-        if not (x == 0 or y == 0 or x + bw == w or y + bh == h) and area < limit:
-            mask[comp == k] = 255
+    x, y, bw, bh, area = (stats[1:, i] for i in range(5))
+    inner = (x > 0) & (y > 0) & (x + bw < w) & (y + bh < h) & (area < max_hole * np.count_nonzero(mask))
+    mask[np.isin(comp, np.flatnonzero(inner) + 1)] = 255
     return mask
 
 
