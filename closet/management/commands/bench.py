@@ -1,4 +1,5 @@
-"""Benchmarks (not tests): print JSON. `manage.py bench ingest` times the worker pipeline on real photos."""
+"""Benchmarks (not tests): print JSON. `manage.py bench ingest` times the worker pipeline on real photos;
+`manage.py bench cutout` times the learned cut-out against GrabCut on the same photos, in one process."""
 
 import json
 import os
@@ -34,16 +35,22 @@ class Command(BaseCommand):
     help = "Benchmark: photos/s through the whole ingest pipeline vs the bare backbone forward pass (JSON)."
 
     def add_arguments(self, parser):
-        parser.add_argument("what", choices=["ingest", "outfits", "tryon"])
+        parser.add_argument("what", choices=["ingest", "outfits", "tryon", "cutout"])
         parser.add_argument("--closet-size", type=int, default=300)
         parser.add_argument("--photos", type=Path, default=DEFAULT_PHOTOS, help="folder of .jpg photos")
         parser.add_argument("--limit", type=int, default=50)
         parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
         parser.add_argument("--single", action="store_true", help="internal: one process, print its JSON")
+        parser.add_argument(
+            "--weights", type=Path, default=settings.ML_WEIGHTS_DIR / "garment_segment.pt", help="cutout: the model"
+        )
 
-    def handle(self, *args, what, photos, limit, processes, single, closet_size, **options):
+    def handle(self, *args, what, photos, limit, processes, single, closet_size, weights, **options):
         if what == "outfits":
             self.stdout.write(json.dumps(self.outfits(photos, closet_size), indent=2))
+            return
+        if what == "cutout":
+            self.stdout.write(json.dumps(self.cutout(photos, limit, weights), indent=2))
             return
         if what == "tryon":
             self.stdout.write(json.dumps(self.tryon(photos, limit), indent=2))
@@ -202,6 +209,42 @@ class Command(BaseCommand):
             "request_ms_max": round(1000 * max(runs), 1),
             "grader_outfits_per_s": round(len(pool) / grader_s, 1),
             "torch_threads": settings.TORCH_NUM_THREADS,
+        }
+
+    def cutout(self, photos: Path, limit: int, weights: Path) -> dict:
+        """ms per photo: the learned cut-out vs GrabCut on the same photos, at the pipeline's size, in this process."""
+        from django.core.management.base import CommandError
+
+        from ml.cutout import grabcut_cutout
+        from ml.segment import learned_cutout, load_checkpoint
+
+        if not weights.exists():
+            raise CommandError(f"{weights} does not exist: train it with python -m ml.segment.train --out {weights}")
+        paths = sorted(photos.glob("*.jpg"))[:limit]
+        if not paths:
+            raise CommandError(f"{photos} has no .jpg photos")
+        rgbs = [np.asarray(photo_open_for_pipeline(str(p), services.WORK_SIZE)) for p in paths]
+        inference.configure_torch()
+        model, config, meta = load_checkpoint(weights)  # once per process, as a worker would
+        methods = {"learned": lambda rgb: learned_cutout(model, config, rgb), "grabcut": grabcut_cutout}
+        timings = {name: [] for name in methods}
+        for fn in methods.values():
+            fn(rgbs[0])  # warm-up, not timed
+        for rgb in rgbs:  # interleaved, so both see the same load on a shared machine
+            for name, fn in methods.items():
+                t = time.perf_counter()
+                fn(rgb)
+                timings[name].append(time.perf_counter() - t)
+        return {
+            "benchmark": "cutout",
+            "photos": len(rgbs),
+            "source": str(photos),
+            "photo_long_side": services.WORK_SIZE,
+            "torch_threads_per_process": torch.get_num_threads(),
+            "weights": str(weights),
+            "model_version": meta["model_version"],
+            "learned": _rate(timings["learned"]),
+            "grabcut": _rate(timings["grabcut"]),
         }
 
     def tryon(self, photos: Path, limit: int) -> dict:
