@@ -145,7 +145,12 @@ def _jitter(rgb: np.ndarray, rng: np.random.Generator, strength: float) -> np.nd
 
 
 def composite(
-    rgb: np.ndarray, mask: np.ndarray, background: np.ndarray | None, size: int, rng: np.random.Generator
+    rgb: np.ndarray,
+    mask: np.ndarray,
+    background: np.ndarray | None,
+    size: int,
+    rng: np.random.Generator,
+    fill: tuple[float, float] = (0.35, 0.95),
 ) -> tuple[np.ndarray, np.ndarray]:
     """Paste the product cut-out onto ``background`` (None: a white page); ``(rgb, mask)`` at size x size."""
     ys, xs = np.nonzero(mask)
@@ -157,7 +162,7 @@ def composite(
         k = int(rng.integers(1, 4))
         obj, m = np.rot90(obj, k), np.rot90(m, k)
     oh, ow = m.shape
-    fill = rng.uniform(0.35, 0.95)
+    fill = rng.uniform(*fill)  # the garment's long side over the frame's (> 1: cut by the frame)
     aspect = np.exp(rng.uniform(-0.15, 0.15))  # the photo will be squashed, and so is the garment
     scale = fill * size / max(oh, ow)
     nh, nw = max(4, int(oh * scale * aspect)), max(4, int(ow * scale / aspect))

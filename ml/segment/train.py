@@ -41,7 +41,7 @@ def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def make_set(products, bg_paths, n, size, white_share, seed) -> tuple[np.ndarray, np.ndarray]:
+def make_set(products, bg_paths, n, size, white_share, seed, fill=(0.35, 0.95)) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     images = np.empty((n, size, size, 3), np.uint8)
     masks = np.empty((n, size, size), np.uint8)
@@ -51,7 +51,7 @@ def make_set(products, bg_paths, n, size, white_share, seed) -> tuple[np.ndarray
         if rng.random() >= white_share:
             with Image.open(bg_paths[int(rng.integers(len(bg_paths)))]) as im:
                 bg = background_crop(np.asarray(im.convert("RGB")), size, rng)
-        images[i], masks[i] = composite(rgb, mask, bg, size, rng)
+        images[i], masks[i] = composite(rgb, mask, bg, size, rng, fill)
     return images, masks
 
 
@@ -107,6 +107,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--fill", type=float, nargs=2, default=(0.35, 0.95), help="garment size range in the frame")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-minutes", type=float, default=30.0, help="stop training (not caching) after this")
     ap.add_argument("--exclude-dir", type=Path, default=REPO / "ml" / "segment" / "closet_testset" / "image")
@@ -120,7 +121,10 @@ def main(argv: list[str] | None = None) -> None:
     exclude = {p.stem for p in args.exclude_dir.glob("*.jpg")} if args.exclude_dir.exists() else set()
     bgs = background_photos(args.data_root, exclude=exclude)
     key = hashlib.sha256(
-        json.dumps([args.samples, args.val_samples, args.white_share, args.seed, size, sorted(exclude)]).encode()
+        json.dumps(
+            [args.samples, args.val_samples, args.white_share, args.seed, size, sorted(exclude)]
+            + ([list(args.fill)] if tuple(args.fill) != (0.35, 0.95) else [])
+        ).encode()
     ).hexdigest()[:10]
     data_path = CACHE / f"segment-data-{key}.npz"
     if data_path.exists():
@@ -132,7 +136,7 @@ def main(argv: list[str] | None = None) -> None:
         val_products = load_products(product_rows(args.data_root, heldout=True))
         n_products = np.array([len(train_products), len(val_products)])
         log(f"usable products: train {len(train_products)}, held-out {len(val_products)}; backgrounds {len(bgs)}")
-        tr_x, tr_m = make_set(train_products, bgs, args.samples, size, args.white_share, args.seed)
+        tr_x, tr_m = make_set(train_products, bgs, args.samples, size, args.white_share, args.seed, tuple(args.fill))
         va_x, va_m = make_set(val_products, bgs, args.val_samples, size, args.white_share, args.seed + 1)
         CACHE.mkdir(parents=True, exist_ok=True)
         np.savez(data_path, tr_x=tr_x, tr_m=tr_m, va_x=va_x, va_m=va_m, n_products=n_products)
@@ -191,6 +195,7 @@ def main(argv: list[str] | None = None) -> None:
             "usable_products": {"train": int(n_products[0]), "heldout": int(n_products[1])},
             "composites": int(len(tr_x)),
             "white_share": args.white_share,
+            "fill": list(args.fill),
         },
         "history": history,
         "train_seconds": round(time.time() - t0),
