@@ -166,3 +166,30 @@ def test_evaluate_cutout_rejects_missing_masks(tmp_path):
         text=True,
     )
     assert out.returncode != 0 and "p1.png is missing" in out.stderr
+
+
+def test_evaluate_cutout_without_learned_weights_scores_grabcut(tmp_path):
+    """No learned weights are shipped: the command still scores the app's cut-out (GrabCut) and says so."""
+    _write_set(tmp_path / "set")
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ml.evaluate",
+            "cutout",
+            "--data",
+            str(tmp_path / "set"),
+            "--weights",
+            str(tmp_path / "absent.pt"),
+            "--threads",
+            "1",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(out.stdout)
+    assert result["method"] == "grabcut" and result["learned"] is None and result["n"] == 2
+    assert result["iou"] > 0.85 and result["boundary_f1"] > 0.8
+    assert "absent.pt not found" in out.stderr
