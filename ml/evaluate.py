@@ -16,6 +16,7 @@ TASKS = {
     "cutout": "ml.segment.evaluate",
     "garment-category": "ml.garment_category.evaluate",
     "outfit": "ml.outfit.evaluate",
+    "person": "ml.person.evaluate",
     "product-attributes": "ml.attributes.evaluate",
     "retrieval": "ml.shop.evaluate",
     "taste": "ml.taste",

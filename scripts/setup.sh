@@ -15,3 +15,5 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/pip install --quiet --no-deps -r requirements-nodeps.txt
   echo "$want" > "$stamp"
 fi
+# MediaPipe's person models, taken out of the mediapipe wheel and checked against pinned sha256 sums (var/models/)
+.venv/bin/python -m ml.person.install
