@@ -1,5 +1,6 @@
 """Every write to the closet: uploads, the ingest pipeline, corrections, deletes."""
 
+import hashlib
 import io
 import logging
 import os
@@ -263,6 +264,44 @@ def _garment_save(*, photo: Photo, rgb, cut, colours, prediction) -> Garment:
     garment.save()
     storage = garment.cutout.storage
     transaction.on_commit(lambda: [storage.delete(name) for name in old_files if name])
+    return garment
+
+
+def garment_from_cutout(
+    *, owner, name: str, jpeg: bytes, mask: np.ndarray, box: list[float], colours: list[dict], prediction: dict
+) -> Garment:
+    """A garment cut out of another photo (one found in an outfit photo), saved as an ingested one would be.
+
+    The crop becomes the garment's own photo, with a finished job, and `box` (fractions of the crop) is kept as
+    the cut-out's box, so a re-run of the models cuts it out again from the same box. `prediction` is
+    `inference.classify`'s output for the crop.
+    """
+    with Image.open(io.BytesIO(jpeg)) as image:
+        rgb = np.asarray(image.convert("RGB"))
+    photo = Photo(
+        owner=owner,
+        original_filename=os.path.basename(name)[:255] or "photo",
+        original_format="JPEG",
+        sha256=hashlib.sha256(jpeg).hexdigest(),
+        width=rgb.shape[1],
+        height=rgb.shape[0],
+    )
+    photo.image.save("photo.jpg", ContentFile(jpeg), save=False)
+    try:
+        with transaction.atomic():
+            photo.save()
+            IngestJob.objects.create(
+                owner=owner, photo=photo, status=IngestJob.Status.DONE, stage="done", progress=100,
+                attempts=1, finished_at=timezone.now(),
+            )  # fmt: skip
+            garment = _garment_save(
+                photo=photo, rgb=rgb, cut=_UserCut(mask, "grabcut-rect"), colours=colours, prediction=prediction
+            )
+            garment.cutout_box = [round(float(v), 4) for v in box]
+            garment.save(update_fields=["cutout_box"])
+    except Exception:
+        photo.image.delete(save=False)
+        raise
     return garment
 
 

@@ -113,12 +113,15 @@ def media(request, name: str):
         raise Http404
     from shop.models import ProductImage
     from tryon.models import PersonPhoto, Preview
+    from wearlog.models import Detection, OutfitPhoto
 
     owns = (
         Photo.objects.filter(owner=request.user, image=name).exists()
         or Garment.objects.filter(Q(cutout=name) | Q(mask=name), owner=request.user).exists()
         or PersonPhoto.objects.filter(owner=request.user, image=name).exists()
         or Preview.objects.filter(Q(result=name) | Q(alpha=name), owner=request.user).exists()
+        or OutfitPhoto.objects.filter(owner=request.user, image=name).exists()
+        or Detection.objects.filter(Q(crop=name) | Q(cutout=name) | Q(mask=name), owner=request.user).exists()
         or ProductImage.objects.filter(image=name).exists()  # catalogue photos: any signed-in user
     )
     path = Path(settings.MEDIA_ROOT) / name

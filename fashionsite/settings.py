@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "shop",
     "tryon",
     "stylists",
+    "wearlog",
 ]
 
 MIDDLEWARE = [
@@ -128,6 +129,10 @@ TORCH_DEVICE = env("TORCH_DEVICE", "cpu")
 TORCH_NUM_THREADS = int(env("TORCH_NUM_THREADS", "1"))
 CATEGORY_REVIEW_BELOW = float(env("CATEGORY_REVIEW_BELOW", "0.6"))
 DUPLICATE_MAX_DISTANCE = float(env("DUPLICATE_MAX_DISTANCE", "0.09"))
+# outfit photos: detections kept above this detector score; a closet garment within this cosine distance
+# of a detected garment's crop is marked as the likely match (see README, "Wear log")
+OUTFIT_MIN_SCORE = float(env("OUTFIT_MIN_SCORE", "0.3"))
+OUTFIT_MATCH_MAX_DISTANCE = float(env("OUTFIT_MATCH_MAX_DISTANCE", "0.25"))
 
 # Celery
 CELERY_BROKER_URL = env("CELERY_BROKER_URL") or env("REDIS_URL") or "redis://127.0.0.1:6379/0"
@@ -144,6 +149,7 @@ CELERY_TASK_ROUTES = {
     "recommend.tasks.embed_name_task": {"queue": Queue.GPU.value},
     "shop.tasks.import_chunk_task": {"queue": Queue.GPU.value},
     "tryon.tasks.preview_task": {"queue": Queue.GPU.value},
+    "wearlog.tasks.detect_outfit_task": {"queue": Queue.GPU.value},
 }  # model work goes to the gpu queue
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

@@ -10,6 +10,7 @@ from recommend import apis as recommend_apis
 from recommend import trend_urls
 from shop import apis as shop_apis
 from tryon import apis as tryon_apis
+from wearlog import apis as wearlog_apis
 
 api = [
     path("auth/signup/", account_apis.SignupApi.as_view(), name="api-signup"),
@@ -43,6 +44,12 @@ api = [
     path("tryon/people/<int:pk>/", tryon_apis.PersonPhotoDetailApi.as_view(), name="api-person"),
     path("tryon/previews/", tryon_apis.PreviewListApi.as_view(), name="api-previews"),
     path("tryon/previews/<int:pk>/", tryon_apis.PreviewDetailApi.as_view(), name="api-preview"),
+    path("outfit-photos/", wearlog_apis.OutfitPhotoListApi.as_view(), name="api-outfit-photos"),
+    path("outfit-photos/<int:pk>/", wearlog_apis.OutfitPhotoDetailApi.as_view(), name="api-outfit-photo"),
+    path(
+        "outfit-photos/<int:pk>/confirm/", wearlog_apis.OutfitPhotoConfirmApi.as_view(), name="api-outfit-photo-confirm"
+    ),
+    path("wears/", wearlog_apis.WearCalendarApi.as_view(), name="api-wears"),
     path("stylists/", include("stylists.api_urls")),
     path("trends/", include((trend_urls.api_urlpatterns, "trends-api"))),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -55,6 +62,7 @@ urlpatterns = [
     path("outfits/", include("recommend.urls")),
     path("shop/", include("shop.urls")),
     path("tryon/", include("tryon.urls")),
+    path("wears/", include("wearlog.urls")),
     path("stylists/", include("stylists.urls")),
     path("trends/", include("recommend.trend_urls")),
     path("api/", include(api)),

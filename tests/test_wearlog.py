@@ -1,0 +1,331 @@
+"""The wear log: outfit photos, confirming their garments, the calendar, privacy and bad input.
+
+The detector's own run through a real worker is in test_wearlog_flow.py. Here the garments of the committed
+flat-lay are found from the boxes the flat-lay was built with (scripts/make_outfit_flatlay.py), and everything
+after the detector is the real pipeline: crop, GrabCut from the box, garment model, matching, storage.
+"""
+
+import datetime
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image
+
+from closet import inference as garment_inference
+from closet.models import Garment, IngestJob, Photo
+from recommend.models import Wear
+from scripts.make_outfit_flatlay import DEMO, PIECES, flatlay
+from tests.imaging import truncated_jpeg
+from wearlog import services
+from wearlog.models import Detection, OutfitPhoto
+
+pytestmark = pytest.mark.django_db
+
+FLATLAY = Path(__file__).resolve().parent / "data" / "outfit-flatlay.jpg"
+LABELS = ["top", "pants", "footwear"]  # the detector's names for the flat-lay's pieces, in order
+
+
+def flatlay_boxes() -> list[tuple]:
+    canvas, boxes = flatlay([DEMO / name for name in PIECES])
+    assert Image.open(FLATLAY).size == canvas.size  # the committed photo is what the script makes
+    return boxes
+
+
+def outfit_from_known_boxes(owner, **upload) -> OutfitPhoto:
+    """An outfit photo whose job ran with the flat-lay's known boxes in place of the detector."""
+    photo = services.outfit_photo_upload(owner=owner, name=FLATLAY.name, data=FLATLAY.read_bytes(), **upload)
+    OutfitPhoto.objects.filter(id=photo.id).update(status=OutfitPhoto.Status.RUNNING)
+    source = services._source_open(photo)
+    found = [
+        services._garment_cut(source, box, label=label, score=1.0, to_stored=photo.width / source.width)
+        for box, label in zip(flatlay_boxes(), LABELS)
+    ]
+    predictions = garment_inference.classify([f.crop for f in found])
+    versions = ("known-boxes", garment_inference.model_version())
+    return services._detections_save(photo.id, found, predictions, versions)
+
+
+@pytest.fixture
+def closet(users, make_garment):
+    """The shopper's closet: the flat-lay's own three garments (their closet photos) and a skirt."""
+    owner = users["shopper"]
+    return {
+        "top": make_garment(owner, "t-shirt", 0),
+        "pants": make_garment(owner, "pants", 0),
+        "shoes": make_garment(owner, "shoes", 0),
+        "skirt": make_garment(owner, "skirt", 0),
+    }
+
+
+def confirm(client, photo_id, decisions, **extra):
+    return client.post(f"/api/outfit-photos/{photo_id}/confirm/", {"decisions": decisions, **extra}, format="json")
+
+
+def upload(client, name, data, **fields):
+    return client.post("/api/outfit-photos/", {"file": SimpleUploadedFile(name, data), **fields}, format="multipart")
+
+
+def assert_nothing_stored(media_files):
+    assert not OutfitPhoto.objects.exists() and not Detection.objects.exists()
+    assert media_files() == []
+
+
+def test_the_garments_of_an_outfit_photo_are_cut_out_classified_and_matched_to_the_closet(users, api_for, closet):
+    photo = outfit_from_known_boxes(users["shopper"])
+    body = api_for(users["shopper"]).get(f"/api/outfit-photos/{photo.id}/").json()
+    assert body["status"] == "done" and body["progress"] == 100
+    assert body["detector_version"] == "known-boxes" and body["model_version"].startswith("garment-category")
+    detections = body["detections"]
+    assert [d["label"] for d in detections] == LABELS
+    assert [d["category"] for d in detections][1:] == ["pants", "shoes"]
+    assert detections[0]["category"] in ("tshirt", "blouse", "shirt", "top", "longsleeve")
+    for d, own in zip(detections, [closet["top"], closet["pants"], closet["shoes"]]):
+        # each piece's own closet photo is its nearest garment of its group, and close enough to be "likely"
+        assert d["matches"][0]["garment"] == own.id, d["matches"]
+        assert d["matches"][0]["likely"] is True
+        assert [m["distance"] for m in d["matches"]] == sorted(m["distance"] for m in d["matches"])
+        assert closet["skirt"].id not in [m["garment"] for m in d["matches"]] or d["category"] == "pants"
+        cutout = Image.open(Detection.objects.get(id=d["id"]).cutout.path)
+        alpha = np.asarray(cutout)[:, :, 3]
+        assert cutout.mode == "RGBA" and (alpha == 0).any() and (alpha == 255).mean() > 0.2
+    assert api_for(users["shopper"]).get(detections[0]["cutout_url"]).status_code == 200
+
+
+def test_confirming_logs_wears_adds_a_new_garment_and_twice_changes_nothing(users, api_for, closet):
+    client = api_for(users["shopper"])
+    photo = outfit_from_known_boxes(users["shopper"])
+    top, pants, shoes = photo.detections.order_by("position")
+    day = timezone.localdate() - datetime.timedelta(days=3)
+    decisions = [
+        {"detection": top.id, "action": "match", "garment": closet["top"].id},
+        {"detection": pants.id, "action": "match"},  # the nearest suggestion
+        {"detection": shoes.id, "action": "new"},
+    ]
+    res = confirm(client, photo.id, decisions, worn_on=str(day))
+    assert res.status_code == 200, res.content
+    body = res.json()
+    assert body["worn_on"] == str(day) and body["confirmed_at"]
+    new_id = body["detections"][2]["garment"]
+    new = Garment.objects.get(id=new_id)
+    assert new.owner == users["shopper"] and new.category == "shoes" and new.cutout_method == "grabcut-rect"
+    assert new.photo.job.status == IngestJob.Status.DONE and new.embedding is not None and new.cutout_box
+    alpha = np.asarray(Image.open(new.cutout.path))[:, :, 3]
+    assert (alpha == 0).any() and (alpha == 255).mean() > 0.2
+    assert new.attributes.get("model_version") and new.shop_embedding is not None
+    worn = {(w.garment_id, w.worn_on) for w in Wear.objects.filter(owner=users["shopper"])}
+    assert worn == {(closet["top"].id, day), (closet["pants"].id, day), (new_id, day)}
+
+    again = confirm(client, photo.id, decisions, worn_on=str(day))
+    assert again.status_code == 200
+    assert again.json()["detections"][2]["garment"] == new_id
+    assert Garment.objects.filter(owner=users["shopper"]).count() == 5  # the closet's four and the new shoes
+    assert Photo.objects.filter(owner=users["shopper"]).count() == 5
+    assert Wear.objects.filter(owner=users["shopper"]).count() == 3
+
+    # another date moves the wears; ignoring the new shoes removes their wear but keeps the garment
+    later = day + datetime.timedelta(days=1)
+    decisions[2] = {"detection": shoes.id, "action": "ignore"}
+    assert confirm(client, photo.id, decisions, worn_on=str(later)).status_code == 200
+    worn = {(w.garment_id, w.worn_on) for w in Wear.objects.filter(owner=users["shopper"])}
+    assert worn == {(closet["top"].id, later), (closet["pants"].id, later)}
+    assert Garment.objects.filter(id=new_id).exists()
+    decisions[2] = {"detection": shoes.id, "action": "new"}  # and adding them again reuses that garment
+    assert confirm(client, photo.id, decisions).json()["detections"][2]["garment"] == new_id
+    assert Garment.objects.filter(owner=users["shopper"]).count() == 5
+
+
+def test_a_wear_logged_elsewhere_that_day_is_kept_when_the_photo_changes_its_mind(users, api_for, closet):
+    from recommend.services import feedback_give
+
+    client = api_for(users["shopper"])
+    photo = outfit_from_known_boxes(users["shopper"])
+    top = photo.detections.get(position=0)
+    feedback_give(owner=users["shopper"], kind="wore", garment=closet["top"], day=photo.worn_on)
+    assert confirm(client, photo.id, [{"detection": top.id, "action": "match"}]).status_code == 200
+    assert Wear.objects.filter(garment=closet["top"]).count() == 1
+    assert confirm(client, photo.id, [{"detection": top.id, "action": "ignore"}]).status_code == 200
+    assert Wear.objects.filter(garment=closet["top"], worn_on=photo.worn_on).count() == 1
+
+
+def test_bad_decisions_get_a_clear_400_and_change_nothing(users, api_for, closet, make_garment):
+    client = api_for(users["shopper"])
+    photo = outfit_from_known_boxes(users["shopper"])
+    top, pants, _ = photo.detections.order_by("position")
+    theirs = make_garment(users["stranger"], "pants", 1)
+    cases = [
+        ([{"detection": top.id, "action": "match"}, {"detection": pants.id, "action": "wear"}], {}, "action"),
+        ([{"detection": 999999, "action": "ignore"}], {}, "not in this photo"),
+        ([{"detection": pants.id, "action": "match", "garment": theirs.id}], {}, "not in your closet"),
+        ([{"detection": top.id, "action": "new"}, {"detection": top.id, "action": "ignore"}], {}, "two decisions"),
+        ([], {}, "at least one"),
+        ([{"detection": top.id, "action": "match"}], {"worn_on": "2999-01-01"}, "future"),
+    ]
+    for decisions, extra, message in cases:
+        res = confirm(client, photo.id, decisions, **extra)
+        assert res.status_code == 400, (decisions, res.content)
+        assert message in str(res.json()), (message, res.json())
+    assert not Wear.objects.exists() and Garment.objects.count() == 5
+    assert not Detection.objects.exclude(action="").exists()
+
+
+def test_a_stranger_can_neither_see_nor_confirm_nor_delete_an_outfit_photo(users, api_for, closet, client):
+    photo = outfit_from_known_boxes(users["shopper"])
+    detection = photo.detections.first()
+    stranger = api_for(users["stranger"])
+    assert stranger.get(f"/api/outfit-photos/{photo.id}/").status_code == 404
+    assert stranger.get("/api/outfit-photos/").json()["results"] == []
+    assert confirm(stranger, photo.id, [{"detection": detection.id, "action": "new"}]).status_code == 404
+    assert stranger.delete(f"/api/outfit-photos/{photo.id}/").status_code == 404
+    owner_view = api_for(users["shopper"]).get(f"/api/outfit-photos/{photo.id}/").json()
+    for url in (owner_view["image_url"], owner_view["detections"][0]["cutout_url"]):
+        assert stranger.get(url).status_code == 404
+    client.force_login(users["stranger"])
+    assert client.get(f"/wears/photos/{photo.id}/").status_code == 404
+    assert client.post(f"/wears/photos/{photo.id}/", {f"d{detection.id}": "new"}).status_code == 404
+    assert client.post(f"/wears/photos/{photo.id}/delete/").status_code == 404
+    assert not Wear.objects.exists() and OutfitPhoto.objects.filter(id=photo.id).exists()
+    assert stranger.get("/api/wears/").json()["days"] == []
+
+
+@pytest.mark.django_db(transaction=True)  # files go once the delete commits
+def test_deleting_an_outfit_photo_deletes_its_files_but_not_garments_or_wears(
+    users, api_for, closet, private_media_root, broker_url
+):
+    client = api_for(users["shopper"])
+    photo = outfit_from_known_boxes(users["shopper"])
+    top, _, shoes = photo.detections.order_by("position")
+    confirm(client, photo.id, [{"detection": top.id, "action": "match"}, {"detection": shoes.id, "action": "new"}])
+    files = [Path(private_media_root) / photo.image.name]
+    files += [
+        Path(private_media_root) / n for d in photo.detections.all() for n in (d.crop.name, d.cutout.name, d.mask.name)
+    ]
+    assert len(files) == 10 and all(f.is_file() for f in files)
+    new = Garment.objects.get(id=Detection.objects.get(id=shoes.id).garment_id)
+    assert client.delete(f"/api/outfit-photos/{photo.id}/").status_code == 204
+    assert not any(f.exists() for f in files)
+    assert not OutfitPhoto.objects.exists() and not Detection.objects.exists()
+    assert Path(new.cutout.path).is_file() and Wear.objects.filter(owner=users["shopper"]).count() == 2
+
+
+@pytest.mark.parametrize(
+    "name, data, fields, message",
+    [
+        ("notes.txt", b"not a photo at all", {}, "not a supported image"),
+        ("cut.jpg", truncated_jpeg(), {}, "truncated or corrupt"),
+        ("empty.jpg", b"", {}, "empty"),
+        ("outfit.jpg", FLATLAY.read_bytes(), {"worn_on": "2999-12-31"}, "future"),
+        ("outfit.jpg", FLATLAY.read_bytes(), {"worn_on": "yesterday"}, "worn_on"),
+    ],
+)
+def test_a_bad_outfit_photo_gets_a_clear_400_and_nothing_is_stored(
+    users, api_for, media_files, name, data, fields, message
+):
+    res = upload(api_for(users["shopper"]), name, data, **fields)
+    assert res.status_code == 400, res.content
+    assert message in str(res.json()), res.json()
+    assert_nothing_stored(media_files)
+
+
+def test_an_upload_without_a_file_gets_a_clear_400(users, api_for, media_files):
+    res = api_for(users["shopper"]).post("/api/outfit-photos/", {}, format="multipart")
+    assert res.status_code == 400 and "multipart field `file`" in res.json()["detail"]
+    assert_nothing_stored(media_files)
+
+
+def test_the_worn_date_defaults_to_the_photos_own_date_then_today(users, api_for):
+    client = api_for(users["shopper"])
+    image = Image.open(FLATLAY)
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[0x9003] = "2026:03:14 09:30:00"  # DateTimeOriginal
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    dated = upload(client, "dated.jpg", out.getvalue())
+    assert dated.status_code == 202 and dated.json()["worn_on"] == "2026-03-14" and dated.json()["status"] == "queued"
+    assert upload(client, "plain.jpg", FLATLAY.read_bytes()).json()["worn_on"] == str(timezone.localdate())
+    chosen = upload(client, "chosen.jpg", FLATLAY.read_bytes(), worn_on="2026-01-02")
+    assert chosen.json()["worn_on"] == "2026-01-02"
+    stored = OutfitPhoto.objects.get(id=dated.json()["id"])
+    assert Image.open(stored.image.path).getexif().get_ifd(0x8769) == {}  # the metadata is not kept
+
+
+def test_without_the_detector_weights_the_job_fails_with_a_clear_reason(users, settings, tmp_path):
+    from wearlog import inference
+
+    settings.ML_WEIGHTS_DIR = tmp_path  # no garment_detector.pt here
+    inference.detector.cache_clear()
+    photo = services.outfit_photo_upload(owner=users["shopper"], name="o.jpg", data=FLATLAY.read_bytes())
+    try:
+        done = services.outfit_photo_detect(outfit_photo_id=photo.id)
+    finally:
+        inference.detector.cache_clear()
+    assert done.status == "failed" and not done.detections.exists()
+    assert "detector is not installed" in done.error and "garment_detector.pt" in done.error
+    assert services.outfit_photo_detect(outfit_photo_id=photo.id) is None  # a failed job is not taken again
+
+
+def test_the_calendar_shows_a_month_of_wears_with_cost_per_wear_and_the_outfit_photo(users, api_for, closet, client):
+    api = api_for(users["shopper"])
+    photo = outfit_from_known_boxes(users["shopper"], worn_on=datetime.date(2026, 3, 14))
+    top, pants, _ = photo.detections.order_by("position")
+    api.patch(f"/api/garments/{closet['top'].id}/state/", {"price": "30.00"}, format="json")
+    Wear.objects.create(owner=users["shopper"], garment=closet["top"], worn_on=datetime.date(2026, 3, 2))
+    confirm(api, photo.id, [{"detection": top.id, "action": "match"}, {"detection": pants.id, "action": "match"}])
+
+    march = api.get("/api/wears/?month=2026-03").json()
+    assert (march["month"], march["previous"], march["next"]) == ("2026-03", "2026-02", "2026-04")
+    assert [d["date"] for d in march["days"]] == ["2026-03-02", "2026-03-14"]
+    plain, logged = march["days"]
+    assert plain["wears"][0]["outfit_photo"] is None and plain["wears"][0]["cost_per_wear"] == 15.0
+    by_garment = {w["garment"]: w for w in logged["wears"]}
+    assert set(by_garment) == {closet["top"].id, closet["pants"].id}
+    assert all(w["outfit_photo"] == photo.id for w in logged["wears"])
+    assert by_garment[closet["pants"].id]["cost_per_wear"] is None  # no price entered
+    assert api.get(logged["wears"][0]["outfit_photo_url"]).status_code == 200
+    assert api.get("/api/wears/?month=2026-04").json()["days"] == []
+    for bad in ("2026-13", "march", "2026"):
+        assert api.get(f"/api/wears/?month={bad}").status_code == 400
+
+    client.force_login(users["shopper"])
+    page = client.get("/wears/?month=2026-03").content.decode()
+    assert "March 2026" in page and page.count('class="wear"') == 3 and "15.00/wear" in page
+    assert f'href="/wears/photos/{photo.id}/"' in page and "?month=2026-02" in page and "?month=2026-04" in page
+
+
+def test_the_review_page_confirms_the_choices_made_in_its_form(users, client, closet):
+    photo = outfit_from_known_boxes(users["shopper"])
+    top, pants, shoes = photo.detections.order_by("position")
+    client.force_login(users["shopper"])
+    page = client.get(f"/wears/photos/{photo.id}/").content.decode()
+    assert page.count('class="detection"') == 3 and "This is my" in page and "Add as a new closet item" in page
+    res = client.post(
+        f"/wears/photos/{photo.id}/",
+        {
+            f"d{top.id}": f"match:{closet['top'].id}",
+            f"d{pants.id}": "match:other",
+            f"other{pants.id}": str(closet["pants"].id),
+            f"d{shoes.id}": "ignore",
+            "worn_on": "2026-02-10",
+        },
+    )
+    assert res.status_code == 302 and res["Location"].endswith("/wears/?month=2026-02")
+    worn = {(w.garment_id, str(w.worn_on)) for w in Wear.objects.all()}
+    assert worn == {(closet["top"].id, "2026-02-10"), (closet["pants"].id, "2026-02-10")}
+    assert Detection.objects.get(id=shoes.id).action == "ignore"
+
+
+def test_the_wear_log_api_is_in_the_valid_openapi_schema(users, api_for):
+    import json
+
+    from django.core.management import call_command
+    from drf_spectacular.validation import validate_schema
+
+    res = api_for(users["shopper"]).get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    schema = json.loads(res.content)
+    validate_schema(schema)
+    for path in ("/api/outfit-photos/", "/api/outfit-photos/{id}/", "/api/outfit-photos/{id}/confirm/", "/api/wears/"):
+        assert path in schema["paths"], path
+    call_command("spectacular", "--validate", "--fail-on-warn", stdout=io.StringIO(), stderr=io.StringIO())
