@@ -130,9 +130,9 @@ TORCH_NUM_THREADS = int(env("TORCH_NUM_THREADS", "1"))
 CATEGORY_REVIEW_BELOW = float(env("CATEGORY_REVIEW_BELOW", "0.6"))
 DUPLICATE_MAX_DISTANCE = float(env("DUPLICATE_MAX_DISTANCE", "0.09"))
 # outfit photos: detections kept above this detector score; a closet garment within this cosine distance
-# of a detected garment's crop is marked as the likely match (see README, "Wear log")
+# of a detected garment's crop is marked as the likely match (scripts/outfit_match_calibration.py)
 OUTFIT_MIN_SCORE = float(env("OUTFIT_MIN_SCORE", "0.3"))
-OUTFIT_MATCH_MAX_DISTANCE = float(env("OUTFIT_MATCH_MAX_DISTANCE", "0.25"))
+OUTFIT_MATCH_MAX_DISTANCE = float(env("OUTFIT_MATCH_MAX_DISTANCE", "0.2"))
 
 # Celery
 CELERY_BROKER_URL = env("CELERY_BROKER_URL") or env("REDIS_URL") or "redis://127.0.0.1:6379/0"
