@@ -14,6 +14,7 @@ import json
 # task name -> module with ``add_arguments(parser)`` and ``run(args) -> dict``, imported only when chosen
 TASKS = {
     "cutout": "ml.segment.evaluate",
+    "detection": "ml.detect.evaluate",
     "garment-category": "ml.garment_category.evaluate",
     "outfit": "ml.outfit.evaluate",
     "person": "ml.person.evaluate",

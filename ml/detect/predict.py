@@ -38,8 +38,8 @@ def to_input(rgbs: list[np.ndarray], config: DetectorConfig) -> torch.Tensor:
     """RGB uint8 photos -> scaled (B, 3, S, S) float32, each squashed to S x S (as in training)."""
     s = config.image_size
     small = np.stack([cv2.resize(rgb, (s, s), interpolation=cv2.INTER_AREA) for rgb in rgbs])  # (B, S, S, 3)
-    x = torch.from_numpy(small).permute(0, 3, 1, 2).float()
-    return (x - config.input_mean) / config.input_std
+    x = torch.from_numpy(small).permute(0, 3, 1, 2).float()  # (B, 3, S, S), channels_last strides
+    return ((x - config.input_mean) / config.input_std).contiguous(memory_format=torch.channels_last)
 
 
 class Detector:
@@ -47,6 +47,7 @@ class Detector:
 
     def __init__(self, model: GarmentDetector, config: DetectorConfig, meta: dict):
         self.model, self.config, self.meta = model.eval(), config, meta
+        model.backbone.to(memory_format=torch.channels_last)  # about twice as fast on CPU
         self.version: str = meta["model_version"]
         self.device = next(model.head.parameters()).device
 

@@ -1,5 +1,6 @@
 """Benchmarks (not tests): print JSON. `manage.py bench ingest` times the worker pipeline on real photos;
-`manage.py bench cutout` times the learned cut-out against GrabCut on the same photos, in one process."""
+`manage.py bench cutout` times the learned cut-out against GrabCut on the same photos, in one process;
+`manage.py bench detect` gives the garment detector's photos/s, one process and several side by side."""
 
 import json
 import os
@@ -35,7 +36,7 @@ class Command(BaseCommand):
     help = "Benchmark: photos/s through the whole ingest pipeline vs the bare backbone forward pass (JSON)."
 
     def add_arguments(self, parser):
-        parser.add_argument("what", choices=["ingest", "outfits", "tryon", "cutout"])
+        parser.add_argument("what", choices=["ingest", "outfits", "tryon", "cutout", "detect"])
         parser.add_argument("--closet-size", type=int, default=300)
         parser.add_argument("--photos", type=Path, default=DEFAULT_PHOTOS, help="folder of .jpg photos")
         parser.add_argument("--limit", type=int, default=50)
@@ -51,6 +52,10 @@ class Command(BaseCommand):
             return
         if what == "cutout":
             self.stdout.write(json.dumps(self.cutout(photos, limit, weights), indent=2))
+            return
+        if what == "detect":
+            report = self.detect(photos, limit) if single else self.detect_report(photos, limit, processes)
+            self.stdout.write(json.dumps(report) if single else json.dumps(report, indent=2))
             return
         if what == "tryon":
             self.stdout.write(json.dumps(self.tryon(photos, limit), indent=2))
@@ -245,6 +250,67 @@ class Command(BaseCommand):
             "model_version": meta["model_version"],
             "learned": _rate(timings["learned"]),
             "grabcut": _rate(timings["grabcut"]),
+        }
+
+    def detect(self, photos: Path, limit: int) -> dict:
+        """Photos/s of the garment detector in this process on one torch thread: decoded photos at the
+        pipeline's size in, boxes out (resize, backbone, heads, NMS), one photo per call and 8 per call."""
+        from django.core.management.base import CommandError
+
+        from ml.detect import load_detector
+
+        torch.set_num_threads(1)  # a CPU worker's setting: scale by processes, not threads
+        paths = sorted(photos.glob("*.jpg"))[:limit]
+        if not paths:
+            raise CommandError(f"{photos} has no .jpg photos")
+        images = [photo_open_for_pipeline(str(p), services.WORK_SIZE) for p in paths]
+        detector = load_detector()  # once per process, as a worker would
+        detector.detect(images[:2])  # warm-up, not timed
+        single = []
+        found = 0
+        for image in images:
+            t = time.perf_counter()
+            found += len(detector.detect([image])[0])
+            single.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        for s in range(0, len(images), 8):
+            detector.detect(images[s : s + 8])
+        batched = time.perf_counter() - t
+        return {
+            "photos": len(images),
+            "batch_1": _rate(single),
+            "batch_8_photos_per_s": round(len(images) / batched, 2),
+            "garments_found_per_photo": round(found / len(images), 2),
+        }
+
+    def detect_report(self, photos: Path, limit: int, processes: int) -> dict:
+        from ml.detect import load_detector
+
+        alone = self.detect(photos, limit)
+        parallel = None
+        if processes > 1:
+            cmd = [sys.executable, "manage.py", "bench", "detect", "--single", "--photos", str(photos)]
+            cmd += ["--limit", str(limit)]
+            start = time.perf_counter()
+            procs = [
+                subprocess.Popen(cmd, cwd=settings.BASE_DIR, stdout=subprocess.PIPE, text=True)
+                for _ in range(processes)
+            ]
+            outs = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
+            parallel = {
+                "batch_1_photos_per_s_total": round(sum(o["batch_1"]["photos_per_s"] for o in outs), 2),
+                "per_process_batch_1_photos_per_s": [o["batch_1"]["photos_per_s"] for o in outs],
+                "wall_s_including_start_up": round(time.perf_counter() - start, 1),
+            }
+        return {
+            "benchmark": "detect",
+            "source": str(photos),
+            "photo_long_side": services.WORK_SIZE,
+            "torch_threads_per_process": 1,
+            "cpu_count": os.cpu_count(),
+            "model_version": load_detector().version,
+            "one_process": alone,
+            f"{processes}_processes": parallel,
         }
 
     def tryon(self, photos: Path, limit: int) -> dict:
