@@ -215,6 +215,44 @@ def body_regions(landmarks: np.ndarray, width: int, height: int) -> dict[str, Bo
     return regions
 
 
+def _capsule(area: np.ndarray, a: np.ndarray, b: np.ndarray, radius: float) -> None:
+    pa, pb, r = tuple(int(round(v)) for v in a), tuple(int(round(v)) for v in b), max(1, int(round(radius)))
+    cv2.line(area, pa, pb, 1, 2 * r)
+    cv2.circle(area, pa, r, 1, -1)
+    cv2.circle(area, pb, r, 1, -1)
+
+
+def upper_body_area(person: PersonParse) -> np.ndarray:
+    """(H, W) bool: where an upper-body garment can be. The torso (the shoulder line widened by 0.12 t each
+    side and raised 0.15 t, the hip line widened by 0.1 t and lowered 0.2 t) and both arms (capsules of
+    radius 0.17 t shoulder to elbow, 0.13 t elbow to wrist), inside the person mask; t is the torso length.
+    Face, hair, legs and the background are outside it."""
+    h, w = person.mask.shape
+    xy = person.landmarks[:, :2].astype(np.float64)
+    ls, rs, lh, rh = (xy[L[n]] for n in ("left_shoulder", "right_shoulder", "left_hip", "right_hip"))
+    mid_shoulder, mid_hip = (ls + rs) / 2, (lh + rh) / 2
+    t = float(np.linalg.norm(mid_shoulder - mid_hip))
+    area = np.zeros((h, w), np.uint8)
+    if t < 2:
+        return area.astype(bool)
+    up = (mid_shoulder - mid_hip) / t
+    across = (ls - rs) / max(float(np.linalg.norm(ls - rs)), 1e-6)  # from the right shoulder to the left
+    torso = np.array(
+        [
+            ls + 0.12 * t * across + 0.15 * t * up,
+            rs - 0.12 * t * across + 0.15 * t * up,
+            rh - 0.1 * t * across - 0.2 * t * up,
+            lh + 0.1 * t * across - 0.2 * t * up,
+        ]
+    )
+    cv2.fillPoly(area, [torso.round().astype(np.int32)], 1)
+    for side in ("left", "right"):
+        shoulder, elbow, wrist = (xy[L[f"{side}_{joint}"]] for joint in ("shoulder", "elbow", "wrist"))
+        _capsule(area, shoulder, elbow, 0.17 * t)
+        _capsule(area, elbow, wrist, 0.13 * t)
+    return (area > 0) & (person.mask > 0.5)
+
+
 class PersonParser:
     """The three interpreters; one per process through ``shared()``. ``parse`` is serialised by a lock
     (a TFLite interpreter is not safe to call from two threads at once)."""
@@ -319,4 +357,5 @@ __all__ = [
     "body_regions",
     "garment_regions",
     "parse",
+    "upper_body_area",
 ]

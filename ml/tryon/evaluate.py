@@ -12,6 +12,10 @@ cut-out as ml.tryon.regions.article_from_region), and y_j is the cloth. Scored a
   region and the mean CIELAB colour of the cloth's garment pixels (those not near-white: some channel
   < 230), mean over pairs.
 
+``--no-person-parse`` scores the model as it was before ml.person confined α (see ml.tryon); ``parsed`` counts
+the photos where a person was found. ``--worn none`` gives the model no worn article, as the app does, so y_i is
+cut from the photo: the parsed upper body, or the ml.tryon.regions rule without the parse.
+
 Baselines beside the model: ``identity`` (α = 0: the photo unchanged) and ``heuristic_flat_colour`` (α = the
 ml.tryon.regions garment rule on the person, x̃ = the cloth's mean colour), so the model's numbers mean something.
 """
@@ -37,6 +41,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", default="../shared/data/tryon-samples")
     parser.add_argument("--checkpoint", default="ml/weights/tryon_cagan.pt")
     parser.add_argument("--out", default="", help="contact sheet PNG: person | cloth | α | result per row")
+    parser.add_argument("--no-person-parse", action="store_true", help="α as the network gives it (no ml.person)")
+    parser.add_argument(
+        "--worn",
+        choices=["parse-map", "none"],
+        default="parse-map",
+        help="y_i from the LIP map, or none (the app's case)",
+    )
 
 
 def ssim_map(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -72,10 +83,17 @@ def score(person: np.ndarray, region: np.ndarray, cloth: np.ndarray, result: np.
     }
 
 
-def evaluate_folder(checkpoint: str | os.PathLike, data: str | os.PathLike, sheet: str | os.PathLike = "") -> dict:
+def evaluate_folder(
+    checkpoint: str | os.PathLike,
+    data: str | os.PathLike,
+    sheet: str | os.PathLike = "",
+    person_parse: bool = True,
+    worn_from: str = "parse-map",
+) -> dict:
     from ml.tryon import TryOn
 
-    tryon = TryOn(checkpoint)
+    tryon = TryOn(checkpoint, person_parse=person_parse)
+    parsed = 0
     d = Path(data)
     pairs = [line.split() for line in (d / "pairs.txt").read_text().splitlines() if line.strip()]
     rows, per = [], {"model": [], "identity": [], "heuristic_flat_colour": []}
@@ -88,7 +106,10 @@ def evaluate_folder(checkpoint: str | os.PathLike, data: str | os.PathLike, shee
             cloth_im = im.convert("RGB")
         person, cloth = np.asarray(person_im), np.asarray(cloth_im)
         region = parse == UPPER_CLOTHES
-        worn = Image.fromarray(article_from_region(person, region, person.shape[:2]))
+        worn = (
+            Image.fromarray(article_from_region(person, region, person.shape[:2])) if worn_from == "parse-map" else None
+        )
+        parsed += tryon.upper_body(person) is not None
         result_im, alpha_im = tryon.preview(person_im, worn, cloth_im)
         result, alpha = np.asarray(result_im), np.asarray(alpha_im) / 255.0
         per["model"].append(score(person, region, cloth, result, alpha))
@@ -119,11 +140,15 @@ def evaluate_folder(checkpoint: str | os.PathLike, data: str | os.PathLike, shee
         **mean(per["model"]),
         "n": len(pairs),
         "baselines": {k: mean(v) for k, v in per.items() if k != "model"},
-        "worn_article": "the person's upper-clothes (parse label 5) cut onto white",
+        "worn_article": "the person's upper-clothes (parse label 5) cut onto white"
+        if worn_from == "parse-map"
+        else "none given: cut from the photo as in the app (parsed upper body, else the ml.tryon.regions rule)",
+        "person_parse": person_parse,
+        "parsed": parsed,
         "model_version": tryon.meta.get("model_version", ""),
         "resolution": [tryon.config.height, tryon.config.width],
     }
 
 
 def run(args: argparse.Namespace) -> dict:
-    return evaluate_folder(args.checkpoint, args.data, args.out)
+    return evaluate_folder(args.checkpoint, args.data, args.out, not args.no_person_parse, args.worn)

@@ -26,9 +26,7 @@ from ml.person.install import MODEL_FILES, MODELS_DIR, ModelFileError, check_fil
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "closet" / "demo_photos"
-SAMPLES = Path("/work/shared/data/tryon-samples")
-if not SAMPLES.is_dir():
-    SAMPLES = REPO.parent / "shared" / "data" / "tryon-samples"
+SAMPLES = REPO.parent / "shared" / "data" / "tryon-samples"  # research-only person photos, absent in CI
 
 
 def block(shape, y0, y1, x0, x1):

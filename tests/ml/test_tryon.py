@@ -12,6 +12,7 @@ from ml.tryon.regions import article_from_region, garment_region
 
 SHIPPED = "ml/weights/tryon_cagan.pt"
 DEMO = Path("closet/demo_photos")
+SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "data" / "tryon-samples"  # absent in CI
 CONFIG = TryOnConfig(base_channels=8, disc_channels=8)
 
 
@@ -89,3 +90,28 @@ def test_the_worn_article_is_white_outside_the_garment_region(prefix):
     assert np.array_equal(article_from_region(rgb, full, (128, 96)), rgb)
     nothing_worn = article_from_region(rgb, np.zeros_like(region), (64, 48))
     assert nothing_worn.shape == (64, 48, 3) and (nothing_worn == 255).all()
+
+
+def test_a_photo_with_no_person_in_it_is_previewed_exactly_as_without_the_person_parse():
+    person, garment = demo("shirt").resize((150, 200)), demo("t")
+    with_parse = TryOn(SHIPPED).preview(person, None, garment)
+    without = TryOn(SHIPPED, person_parse=False).preview(person, None, garment)
+    assert TryOn(SHIPPED).upper_body(np.asarray(person)) is None
+    for a, b in zip(with_parse, without):
+        assert np.array_equal(np.asarray(a), np.asarray(b))
+
+
+@pytest.mark.skipif(not (SAMPLES / "image").is_dir(), reason="research-only person photos are not in this checkout")
+def test_on_a_person_photo_the_preview_changes_only_their_upper_body():
+    with Image.open(SAMPLES / "image" / "000001_0.jpg") as im:
+        person = im.convert("RGB")
+    with Image.open(SAMPLES / "cloth" / "004325_1.jpg") as im:
+        garment = im.convert("RGB")
+    tryon = TryOn(SHIPPED)
+    body = tryon.upper_body(np.asarray(person))
+    assert body is not None and 0.1 < body.mean() < 0.5
+    result, alpha = tryon.preview(person, None, garment)
+    alpha = np.asarray(alpha)
+    assert alpha[~body].max() == 0
+    assert np.array_equal(np.asarray(result)[~body], np.asarray(person)[~body])  # face, legs, background untouched
+    assert (alpha[body] == 255).mean() > 0.5  # most of the upper body is painted fully
