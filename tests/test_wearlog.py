@@ -93,6 +93,9 @@ def test_the_garments_of_an_outfit_photo_are_cut_out_classified_and_matched_to_t
         alpha = np.asarray(cutout)[:, :, 3]
         assert cutout.mode == "RGBA" and (alpha == 0).any() and (alpha == 255).mean() > 0.2
     assert api_for(users["shopper"]).get(detections[0]["cutout_url"]).status_code == 200
+    [listed] = api_for(users["shopper"]).get("/api/outfit-photos/").json()["results"]
+    assert listed["detections"][1]["matches"][0]["category"] == "pants"
+    assert listed["detections"][1]["matches"][0]["cutout_url"].startswith("/media/cutouts/")
 
 
 def test_confirming_logs_wears_adds_a_new_garment_and_twice_changes_nothing(users, api_for, closet):

@@ -26,6 +26,11 @@ class OutfitPhotoListApi(generics.ListAPIView):
     def get_queryset(self):
         return selectors.outfit_photo_list(owner=self.request.user)
 
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        photos = selectors.outfit_photos_with_matches(owner=request.user, photos=page)
+        return self.get_paginated_response(OutfitPhotoSerializer(photos, many=True).data)
+
     @extend_schema(
         request={"multipart/form-data": OutfitPhotoUploadSerializer},
         responses={202: OutfitPhotoSerializer, 400: dict},

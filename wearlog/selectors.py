@@ -13,23 +13,38 @@ from recommend.selectors import closet_stats
 from wearlog.models import Detection, OutfitPhoto
 
 
+def _matches_attach(owner, photos: list[OutfitPhoto]) -> list[OutfitPhoto]:
+    """Give each detection `match_garments`: (garment, match) for its suggestions, in one query for all.
+
+    A garment deleted since the job ran drops out of the suggestions.
+    """
+    ids = {m["garment"] for p in photos for d in p.detections.all() for m in d.matches}
+    by_id = Garment.objects.filter(owner=owner, id__in=ids).in_bulk()
+    for p in photos:
+        for d in p.detections.all():
+            d.match_garments = [(by_id[m["garment"]], m) for m in d.matches if m["garment"] in by_id]
+    return photos
+
+
+def _with_detections(owner) -> QuerySet[OutfitPhoto]:
+    return OutfitPhoto.objects.filter(owner=owner).prefetch_related(
+        Prefetch("detections", queryset=Detection.objects.select_related("garment", "wear"))
+    )
+
+
 def outfit_photo_list(*, owner) -> QuerySet[OutfitPhoto]:
-    return OutfitPhoto.objects.filter(owner=owner).prefetch_related("detections")
+    return _with_detections(owner)
+
+
+def outfit_photos_with_matches(*, owner, photos) -> list[OutfitPhoto]:
+    """A page of `outfit_photo_list` ready to serialise, suggestions included."""
+    return _matches_attach(owner, list(photos))
 
 
 def outfit_photo_get(*, owner, pk: int) -> OutfitPhoto | None:
-    """The photo with its detections, their garments and the garments their matches name (one query each)."""
-    photo = (
-        OutfitPhoto.objects.filter(owner=owner, pk=pk)
-        .prefetch_related(Prefetch("detections", queryset=Detection.objects.select_related("garment", "wear")))
-        .first()
-    )
-    if photo is not None:
-        ids = {m["garment"] for d in photo.detections.all() for m in d.matches}
-        by_id = Garment.objects.filter(owner=owner, id__in=ids).in_bulk()
-        for d in photo.detections.all():  # a garment deleted since the job ran drops out of the suggestions
-            d.match_garments = [(by_id[m["garment"]], m) for m in d.matches if m["garment"] in by_id]
-    return photo
+    """The photo with its detections, their garments and the garments their suggestions name."""
+    photo = _with_detections(owner).filter(pk=pk).first()
+    return _matches_attach(owner, [photo])[0] if photo is not None else None
 
 
 def month_bounds(month: str | None, today: datetime.date) -> datetime.date:

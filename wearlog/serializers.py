@@ -48,16 +48,13 @@ class DetectionSerializer(serializers.ModelSerializer):
     def get_cutout_url(self, obj) -> str:
         return media_url(obj.cutout)
 
-    @staticmethod
-    def _matches(obj) -> list[dict]:
-        pairs = getattr(obj, "match_garments", None)
-        if pairs is None:  # not read through selectors.outfit_photo_get
-            return obj.matches
-        return [{**m, "category": g.category, "name": g.name, "cutout_url": media_url(g.cutout)} for g, m in pairs]
-
     @extend_schema_field(MatchSerializer(many=True))
     def get_matches(self, obj):
-        return self._matches(obj)
+        """The suggestions as `selectors` attached them (garments still in the closet), with what to show."""
+        return [
+            {**m, "category": g.category, "name": g.name, "cutout_url": media_url(g.cutout)}
+            for g, m in obj.match_garments
+        ]
 
 
 class OutfitPhotoSerializer(serializers.ModelSerializer):
