@@ -36,7 +36,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ml.person.install import MODELS_DIR, ModelFileError, verified_paths
+from ml.person.files import MODELS_DIR, ModelFileError, verified_paths
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels, x1/y1 exclusive
 

@@ -22,7 +22,8 @@ from ml.person import (
     ssd_anchors,
 )
 from ml.person.evaluate import box_coverage, box_precision, mask_iou, region_scores
-from ml.person.install import MODEL_FILES, MODELS_DIR, ModelFileError, check_file, install, verified_paths
+from ml.person.files import MODEL_FILES, MODELS_DIR, ModelFileError, check_file, verified_paths
+from ml.person.install import install
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "closet" / "demo_photos"
