@@ -12,7 +12,18 @@ class ProductImageInline(admin.TabularInline):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ("id", "shop", "external_id", "title", "category", "gender", "price", "currency", "in_stock", "status")
+    list_display = (
+        "id",
+        "shop",
+        "external_id",
+        "title",
+        "category",
+        "gender",
+        "price",
+        "currency",
+        "in_stock",
+        "status",
+    )
     list_filter = ("shop", "category_group", "category", "gender", "in_stock", "status")
     search_fields = ("title", "brand", "external_id")
     list_editable = ("price", "in_stock")

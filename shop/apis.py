@@ -28,6 +28,7 @@ SearchPageSerializer = inline_serializer(
         "next": serializers.CharField(allow_null=True),
         "previous": serializers.CharField(allow_null=True),
         "plan": serializers.CharField(),
+        "index": serializers.CharField(help_text='HNSW index searched: "all", a category group, or "" (none)'),
         "filters": serializers.DictField(),
         "results": ProductSerializer(many=True),
     },
@@ -40,9 +41,13 @@ class ProductSearchApi(APIView):
     Every filtered page is full while enough products pass the filter (see shop.selectors).
     """
 
-    @extend_schema(operation_id="api_shop_products_list", parameters=[ProductSearchParams], responses=SearchPageSerializer)
+    @extend_schema(
+        operation_id="api_shop_products_list", parameters=[ProductSearchParams], responses=SearchPageSerializer
+    )
     def get(self, request):
-        params = ProductSearchParams(data=request.query_params.dict())  # a QueryDict would read a missing in_stock as false
+        params = ProductSearchParams(
+            data=request.query_params.dict()
+        )  # a QueryDict would read a missing in_stock as false
         params.is_valid(raise_exception=True)
         result = search_run(user=request.user, params=params.validated_data)
         page, size = params.validated_data["page"], params.validated_data["page_size"]
@@ -61,6 +66,7 @@ class ProductSearchApi(APIView):
                 "next": link(page + 1) if page * size < result.page.count else None,
                 "previous": link(page - 1) if page > 1 else None,
                 "plan": result.page.plan,
+                "index": result.page.index,
                 "filters": result.parsed.filters() if result.parsed else {},
                 "results": ProductSerializer(result.page.products, many=True).data,
             }
@@ -77,7 +83,7 @@ class ProductDetailApi(generics.RetrieveUpdateDestroyAPIView):
 
 
 class ProductOwnedLikeApi(APIView):
-    """"You already own something like this": your garments nearest this product."""
+    """ "You already own something like this": your garments nearest this product."""
 
     @extend_schema(responses=OwnedLikeSerializer(many=True))
     def get(self, request, pk):

@@ -103,7 +103,7 @@ def rows_read(source: CatalogSource):
         if isinstance(data, dict) and isinstance(data.get("products"), list):
             data = data["products"]
         if not isinstance(data, list):
-            raise CatalogUnreadable("JSON must be a list of product objects (or {\"products\": [...]}).")
+            raise CatalogUnreadable('JSON must be a list of product objects (or {"products": [...]}).')
         for n, obj in enumerate(data, start=1):
             yield n, _normalise_keys(obj) if isinstance(obj, dict) else None
         return

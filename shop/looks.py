@@ -52,7 +52,10 @@ class Board:
 
 def _pool(slot: str, anchor: Anchor, rng: np.random.Generator) -> list[tuple[int, np.ndarray]]:
     qs = Product.objects.filter(
-        status=Product.Status.READY, in_stock=True, category__in=SLOT_CATEGORIES.get(slot, []), style_embedding__isnull=False
+        status=Product.Status.READY,
+        in_stock=True,
+        category__in=SLOT_CATEGORIES.get(slot, []),
+        style_embedding__isnull=False,
     )
     if anchor.gender in {"men", "women"}:
         qs = qs.filter(gender__in=[anchor.gender, "unisex", ""])
@@ -92,7 +95,9 @@ def complete_the_look(anchor: Anchor, grader, boards: int = 3, seed: int = 0) ->
         chosen.append((score, ids, contributions))
         if len(chosen) == boards:
             break
-    products = Product.objects.select_related("shop").prefetch_related("images").in_bulk(
-        [pid for _, ids, _ in chosen for pid in ids]
+    products = (
+        Product.objects.select_related("shop")
+        .prefetch_related("images")
+        .in_bulk([pid for _, ids, _ in chosen for pid in ids])
     )
     return [Board(float(s), [products[i] for i in ids], [float(c) for c in contrib]) for s, ids, contrib in chosen]

@@ -199,9 +199,14 @@ def query_parse(query: str) -> ParsedQuery:
     )
     take(r"\bin[ -]stock\b|\bavailable\b", lambda m: setattr(parsed, "in_stock", True))
     for phrase in sorted(CATEGORY_PHRASES, key=lambda w: -len(w)):
-        take(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", lambda m, p=phrase: parsed.categories.extend(CATEGORY_PHRASES[p]))
+        take(
+            rf"(?<![\w-]){re.escape(phrase)}(?![\w-])",
+            lambda m, p=phrase: parsed.categories.extend(CATEGORY_PHRASES[p]),
+        )
     for word in COLOUR_WORDS:
-        take(rf"(?<![\w-]){re.escape(word)}(?![\w-])", lambda m, w=word: parsed.colours.append(COLOUR_ALIASES.get(w, w)))
+        take(
+            rf"(?<![\w-]){re.escape(word)}(?![\w-])", lambda m, w=word: parsed.colours.append(COLOUR_ALIASES.get(w, w))
+        )
     for word, gender in GENDER_WORDS.items():
         take(rf"(?<![\w-]){re.escape(word)}(?![\w-])", lambda m, g=gender: parsed.genders.append(g))
     parsed.categories = list(dict.fromkeys(parsed.categories))

@@ -12,7 +12,12 @@ filter returns a short page or none. ``product_search`` plans around that from t
   exact scan of just the products that pass the filter (the btree indexes find them; distances are
   computed for those rows only), which is both right and fast at that size;
 - if the HNSW candidates still fall short of the page, the same query runs exactly.
-The plan used is returned, so callers (and tests, and the benchmark) can see it.
+A filter that keeps one category group (categories or groups all within it) searches that group's own
+partial HNSW index (``shop.models.group_index_name``), so the share that counts is the filter's share of
+the group, not of the catalogue: "shoes" no longer walks the whole catalogue's graph. The index walk keeps
+``EF_FACTOR`` times the candidates it returns, so the far end of a long candidate list is still nearly
+exact (a selective filter ranks from that far end). The plan and the index used are returned, so callers
+(and tests, and the benchmark) can see them.
 """
 
 from __future__ import annotations
@@ -27,13 +32,16 @@ from django.db import connection, transaction
 from django.db.models import Q, QuerySet, Value
 from pgvector.django import CosineDistance
 
-from shop.models import Product
+from ml.taxonomy import GROUP_OF, OTHER_CATEGORY
+from shop.models import PRODUCT_GROUPS, Product
 
 EXACT_BELOW = 5000  # filtered sets smaller than this are scanned exactly
 MAX_EF_SEARCH = 1000  # pgvector's upper bound for hnsw.ef_search
 MIN_CANDIDATES = 100  # ef_search 40 (the default) gave recall@10 0.93 at 1M vectors, 64-100 gave 0.985
 SAFETY = 3.0  # neighbours are not a random sample: a filter's share near the query is often below its average
 COUNT_EXACT_BELOW = 50_000
+EF_FACTOR = 2  # hnsw.ef_search = EF_FACTOR x candidates (capped at MAX_EF_SEARCH)
+GROUP_INDEXES = True  # search a category group's partial index under a one-group filter (bench_search turns it off)
 OWNED_LIKE_MAX_DISTANCE = 0.44  # shop-space cosine distance of "the same kind of thing"; see garments_like
 
 
@@ -69,6 +77,7 @@ class SearchPage:
     count: int  # products passing the filter (all of them are ranked)
     plan: str  # browse, exact, hnsw, hnsw+exact
     count_is_estimate: bool = False
+    index: str = ""  # the HNSW index searched: "all", or the category group of a partial index
 
 
 def product_queryset(f: ProductFilter) -> QuerySet[Product]:
@@ -98,7 +107,12 @@ def product_queryset(f: ProductFilter) -> QuerySet[Product]:
 
 
 def product_search(
-    *, vector: np.ndarray | None, filters: ProductFilter, offset: int = 0, limit: int = 20, exact_below: int = EXACT_BELOW
+    *,
+    vector: np.ndarray | None,
+    filters: ProductFilter,
+    offset: int = 0,
+    limit: int = 20,
+    exact_below: int = EXACT_BELOW,
 ) -> SearchPage:
     qs = product_queryset(filters)
     count, estimated = _count(qs)
@@ -108,13 +122,19 @@ def product_search(
     need = offset + limit
     if count == 0 or offset >= count:
         return SearchPage([], count, "exact", estimated)
-    total = count if filters.is_empty() else _count(Product.objects.filter(shop_embedding__isnull=False))[0]
+    group = single_group(filters) if GROUP_INDEXES else None
+    searched = Product.objects.filter(shop_embedding__isnull=False)
+    if group:
+        searched = searched.filter(category_group=group)
+    only_the_index_filter = filters.is_empty() or filters == ProductFilter(groups=[group])
+    total = count if only_the_index_filter else _count(searched)[0]
     share = min(count / max(total, 1), 1.0)
     candidates = max(MIN_CANDIDATES, math.ceil(need / share * SAFETY))
     if count < exact_below or candidates > MAX_EF_SEARCH:
         return SearchPage(_exact(qs, vector, offset, limit), count, "exact", estimated)
+    index = group or "all"
     while True:  # widen the candidate pool before giving up on the index
-        ids = hnsw_candidates(vector, candidates)
+        ids = hnsw_candidates(vector, candidates, group=group)
         ranked = list(
             qs.filter(id__in=ids)
             .select_related("shop")
@@ -122,10 +142,18 @@ def product_search(
             .order_by("distance", "id")[:need]
         )
         if len(ranked) >= min(need, count):
-            return SearchPage(ranked[offset:need], count, "hnsw", estimated)
+            return SearchPage(ranked[offset:need], count, "hnsw", estimated, index)
         if candidates >= MAX_EF_SEARCH:
-            return SearchPage(_exact(qs, vector, offset, limit), count, "hnsw+exact", estimated)
+            return SearchPage(_exact(qs, vector, offset, limit), count, "hnsw+exact", estimated, index)
         candidates = min(candidates * 3, MAX_EF_SEARCH)
+
+
+def single_group(f: ProductFilter) -> str | None:
+    """The one category group every product passing the filter belongs to, if the filter pins one."""
+    groups = {GROUP_OF.get(c, OTHER_CATEGORY) for c in f.categories}
+    if f.groups:
+        groups = (groups & set(f.groups)) if groups else set(f.groups)
+    return next(iter(groups)) if len(groups) == 1 and next(iter(groups)) in PRODUCT_GROUPS else None
 
 
 def _count(qs: QuerySet) -> tuple[int, bool]:
@@ -138,13 +166,22 @@ def _count(qs: QuerySet) -> tuple[int, bool]:
     return estimate, True
 
 
-def hnsw_candidates(vector: np.ndarray, k: int) -> list[int]:
-    """The k nearest products of any kind by the HNSW index, with ef_search = k (the candidates)."""
+def hnsw_candidates(vector: np.ndarray, k: int, group: str | None = None) -> list[int]:
+    """The k nearest products by the HNSW index (of one category group's partial index when ``group``).
+
+    ``hnsw.ef_search`` is EF_FACTOR x k (40 to 1000): with ef_search = k the last of the k are often not
+    the true k-th nearest, and a selective filter's page comes from there.
+    """
     literal = "[" + ",".join(f"{x:.7g}" for x in np.asarray(vector, dtype=np.float32)) + "]"
+    where = ""
+    if group is not None:
+        if group not in PRODUCT_GROUPS:
+            raise ValueError(f"no partial index for the group {group!r}")
+        where = f"WHERE category_group = '{group}'"  # a literal (checked above), so the planner can match the index
     with transaction.atomic(), connection.cursor() as cur:
-        cur.execute(f"SET LOCAL hnsw.ef_search = {int(min(max(k, 40), MAX_EF_SEARCH))}")
+        cur.execute(f"SET LOCAL hnsw.ef_search = {int(min(max(k * EF_FACTOR, 40), MAX_EF_SEARCH))}")
         cur.execute(
-            "SELECT id FROM shop_product ORDER BY shop_embedding <=> %s::vector LIMIT %s",
+            f"SELECT id FROM shop_product {where} ORDER BY shop_embedding <=> %s::vector LIMIT %s",
             [literal, int(k)],
         )
         return [r[0] for r in cur.fetchall()]

@@ -11,10 +11,13 @@ draws. Queries are fresh perturbations of real products, not in the table. Groun
 cosine top-k by numpy over all rows, and over the rows passing each filter; a returned row counts
 towards recall when it passes the filter and is at least as near as the true k-th (ties are no misses).
 
-Measured, in one run: the load (binary COPY with the HNSW index dropped), the index build (the
+Measured, in one run: the load (binary COPY with the HNSW indexes dropped), the index build (the
 migration's definition, same name), recall@k / p50 / p95 / QPS of the bare HNSW query per
 ``hnsw.ef_search``, and of ``shop.selectors.product_search`` itself, unfiltered and under each filter,
-against its own exact plan. One connection, queries one after another, caches warm.
+against its own exact plan. The baseline beside it, in the same run: product_search as it was before the
+per-group partial indexes and ``EF_FACTOR`` (one index, ef_search = candidates), measured before those
+indexes are built; then their build (time, size) and product_search as shipped. One connection, queries
+one after another, caches warm.
 
 It runs only on a database whose catalogue holds nothing but its own rows, and deletes them at the end
 unless --keep (then --clean deletes them).
@@ -40,11 +43,13 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from ml.taxonomy import GROUP_OF, OTHER_CATEGORY
+from shop import selectors
 from shop.models import SHOP_DIM, Product, Shop
 from shop.selectors import ProductFilter, product_search
 
 BENCH_SHOP = ("Search benchmark", "search-benchmark")  # name, slug: the only shop whose rows it touches
 INDEX_NAME = "product_shop_embedding_hnsw"
+GROUP_INDEX_PREFIX = "product_hnsw_"  # shop.models.group_index_name
 TARGET_RECALL = 0.95
 NO_EXACT_CAP = 10**12  # exact_below that sends product_search down its exact plan
 
@@ -155,8 +160,9 @@ class Command(BaseCommand):
         t_start, load_start = time.perf_counter(), os.getloadavg()
         self._refuse_a_real_catalogue()
         migration_index = next(i for i in Product._meta.indexes if i.name == INDEX_NAME)
+        group_indexes = [i for i in Product._meta.indexes if i.name.startswith(GROUP_INDEX_PREFIX)]
         if opts["clean"]:
-            self._clear(self._bench_shop(), recreate_index=migration_index)
+            self._clear(self._bench_shop(), recreate=[migration_index, *group_indexes])
             Shop.objects.filter(slug=BENCH_SHOP[1]).delete()
             return
         ef_values = sorted({int(x) for x in opts["ef_search"].split(",")})
@@ -200,8 +206,21 @@ class Command(BaseCommand):
             sweep, chosen = shipped.pop("hnsw_by_ef_search"), shipped.pop("chosen_ef_search")
             shipped["sweep"] = "see unfiltered.hnsw"
 
+            _log("baseline: product_search with one index and ef_search = candidates")
+            with _search_settings(group_indexes=False, ef_factor=1):
+                baseline_unfiltered = _score(_app_timer(ProductFilter(), k), queries, truth, judge)
+                baseline = {
+                    name: _measure_filtered(
+                        f, masks[name], queries, truth_filtered[name], judge, k, nq_filtered, nq_exact=0
+                    )[0]
+                    for name, f in FILTERS.items()
+                }
+            group_build = pg.build_group_indexes(group_indexes, opts)
+            _log(f"group indexes: {group_build['build_s']:.1f}s, {group_build['mb']:.0f} MB")
+
             _log("product_search, unfiltered")
             unfiltered = _measure_unfiltered(queries, truth, judge, k, nq_exact, sweep, chosen)
+            unfiltered["product_search_baseline"] = baseline_unfiltered
             filtered, exact_filtered = {}, {}
             for name, f in FILTERS.items():
                 _log(f"product_search, filter {name}")
@@ -242,13 +261,24 @@ class Command(BaseCommand):
                 "host": {"cpus": os.cpu_count(), "loadavg_1m_at_start": round(load_start[0], 2)},
                 "index_builds": index_runs,
                 "unfiltered": unfiltered,
+                "group_indexes": group_build,
                 "filtered": filtered,
                 "exact_filtered": exact_filtered,
+                "filtered_baseline": baseline,
+                "filtered_vs_baseline": {
+                    name: {
+                        f"recall_at_{k}": [baseline[name][f"recall_at_{k}"], filtered[name][f"recall_at_{k}"]],
+                        "p50_ms": [baseline[name]["p50_ms"], filtered[name]["p50_ms"]],
+                        "p95_ms": [baseline[name]["p95_ms"], filtered[name]["p95_ms"]],
+                        "p50_speedup": _ratio(baseline[name]["p50_ms"], filtered[name]["p50_ms"]),
+                    }
+                    for name in FILTERS
+                },
             }
         finally:
             if not opts["keep"]:
                 _log("deleting the benchmark's rows")
-                self._clear(shop, recreate_index=migration_index)
+                self._clear(shop, recreate=[migration_index, *group_indexes])
                 shop.delete()
             pg.close()
         result["host"]["loadavg_1m_at_end"] = round(os.getloadavg()[0], 2)
@@ -305,8 +335,8 @@ class Command(BaseCommand):
             colours=np.array([p.colour.lower() for p in items]),
         )
 
-    def _clear(self, shop: Shop, recreate_index=None) -> None:
-        """Empty the catalogue of the benchmark's rows; the HNSW index is left dropped, or rebuilt empty.
+    def _clear(self, shop: Shop, recreate=()) -> None:
+        """Empty the catalogue of the benchmark's rows; the HNSW indexes are left dropped, or rebuilt empty.
 
         TRUNCATE where no other row points at a product: a DELETE leaves dead rows that CREATE INDEX still
         has to index while any snapshot in the database predates it (minutes at 200k in one run).
@@ -316,15 +346,19 @@ class Command(BaseCommand):
             cur.execute("SELECT count(*) FROM shop_product WHERE shop_id <> %s", [shop.id])
             if others := cur.fetchone()[0]:
                 raise CommandError(f"{others} products that are not the benchmark's appeared; nothing deleted")
-            cur.execute(f"DROP INDEX IF EXISTS {INDEX_NAME}")
+            for index in [
+                INDEX_NAME,
+                *(i.name for i in Product._meta.indexes if i.name.startswith(GROUP_INDEX_PREFIX)),
+            ]:
+                cur.execute(f"DROP INDEX IF EXISTS {index}")
             truncated = _truncate_if_unreferenced(cur, "shop_product")
             if not truncated:
                 cur.execute("DELETE FROM shop_product WHERE shop_id = %s", [shop.id])
         with connection.cursor() as cur:
             if not truncated:
                 cur.execute("VACUUM shop_product")
-            if recreate_index is not None:
-                cur.execute(_create_sql(recreate_index))
+            for index in recreate:
+                cur.execute(_create_sql(index))
             cur.execute("ANALYZE shop_product")
 
     def _load(self, cat: Catalogue, shop: Shop, real: RealProducts) -> tuple[float, np.ndarray]:
@@ -605,7 +639,8 @@ def _app_timer(f: ProductFilter, k: int, exact_below: int | None = None):
         t0 = time.perf_counter()
         page = product_search(vector=v, filters=f, offset=0, limit=k, **extra)
         elapsed = time.perf_counter() - t0
-        return elapsed, [p.id for p in page.products], page.plan, page.count, page.count_is_estimate
+        plan = f"{page.plan}@{page.index}" if page.index else page.plan
+        return elapsed, [p.id for p in page.products], plan, page.count, page.count_is_estimate
 
     return run
 
@@ -644,6 +679,22 @@ def _warm_up(queries, ef_search, k) -> None:
     run = _hnsw_query_timer(ef_search, k)
     for v in queries:
         run(v)
+
+
+class _search_settings:  # noqa: N801 - used as a context manager
+    """product_search with other settings for a while (the baseline), restored after."""
+
+    def __init__(self, group_indexes: bool, ef_factor: int):
+        self.new = {"GROUP_INDEXES": group_indexes, "EF_FACTOR": ef_factor}
+
+    def __enter__(self):
+        self.old = {name: getattr(selectors, name) for name in self.new}
+        for name, value in self.new.items():
+            setattr(selectors, name, value)
+
+    def __exit__(self, *exc):
+        for name, value in self.old.items():
+            setattr(selectors, name, value)
 
 
 def _filter_json(f: ProductFilter) -> dict:
@@ -736,6 +787,32 @@ class _Postgres:
                 "build_backend_peak_rss_mb": watch.peak_mb["backend"],
                 "build_parallel_workers_peak_rss_mb": watch.peak_mb["workers"],
             },
+        }
+
+    def build_group_indexes(self, indexes, opts) -> dict:
+        """The per-category-group partial HNSW indexes, one after another: time, size, rows each."""
+        per_group = {}
+        with connection.cursor() as cur:
+            cur.execute("SET maintenance_work_mem = %s", [opts["maintenance_work_mem"]])
+            cur.execute(f"SET max_parallel_maintenance_workers = {int(opts['build_workers'])}")
+            for index in indexes:
+                group = index.condition.children[0][1]
+                cur.execute(f"DROP INDEX IF EXISTS {index.name}")
+                t0 = time.perf_counter()
+                cur.execute(_create_sql(index))
+                seconds = time.perf_counter() - t0
+                cur.execute("SELECT count(*) FROM shop_product WHERE category_group = %s", [group])
+                per_group[group] = {
+                    "rows": cur.fetchone()[0],
+                    "build_s": round(seconds, 1),
+                    "mb": self.mb(f"pg_relation_size('{index.name}')"),
+                }
+            cur.execute("RESET maintenance_work_mem")
+            cur.execute("RESET max_parallel_maintenance_workers")
+        return {
+            "build_s": round(sum(g["build_s"] for g in per_group.values()), 1),
+            "mb": round(sum(g["mb"] for g in per_group.values()), 1),
+            "per_group": per_group,
         }
 
     def backend_peak_rss_mb(self) -> float | None:
