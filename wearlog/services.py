@@ -19,7 +19,7 @@ from closet import inference as garment_inference
 from closet.models import Garment
 from closet.photos import PhotoRejected, photo_normalise
 from closet.selectors import garment_nearest
-from closet.services import garment_from_cutout
+from closet.services import _cutout_png, _png, garment_from_cutout  # the closet's own PNG encoding
 from ml.taxonomy import GROUP_OF
 from recommend.models import Wear
 from wearlog import inference
@@ -239,20 +239,6 @@ def detection_matches(*, owner, embedding, category: str) -> list[dict]:
         }
         for g in kept
     ]
-
-
-def _png(array: np.ndarray) -> bytes:
-    out = io.BytesIO()
-    Image.fromarray(array).save(out, "PNG", compress_level=1)
-    return out.getvalue()
-
-
-def _cutout_png(rgb: np.ndarray, mask: np.ndarray) -> bytes:
-    ys, xs = np.nonzero(mask)
-    rgba = np.dstack([rgb, mask])
-    if len(ys):
-        rgba = rgba[max(ys.min() - 4, 0) : ys.max() + 5, max(xs.min() - 4, 0) : xs.max() + 5]
-    return _png(np.ascontiguousarray(rgba))
 
 
 def _detections_save(
