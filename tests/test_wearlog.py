@@ -332,3 +332,17 @@ def test_the_wear_log_api_is_in_the_valid_openapi_schema(users, api_for):
     for path in ("/api/outfit-photos/", "/api/outfit-photos/{id}/", "/api/outfit-photos/{id}/confirm/", "/api/wears/"):
         assert path in schema["paths"], path
     call_command("spectacular", "--validate", "--fail-on-warn", stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_a_worker_starting_re_sends_outfit_photo_jobs_whose_message_was_lost(users, broker_url):
+    fresh = services.outfit_photo_upload(owner=users["shopper"], name="a.jpg", data=FLATLAY.read_bytes())
+    lost = services.outfit_photo_upload(owner=users["shopper"], name="b.jpg", data=FLATLAY.read_bytes())
+    stuck = services.outfit_photo_upload(owner=users["shopper"], name="c.jpg", data=FLATLAY.read_bytes())
+    long_ago = timezone.now() - datetime.timedelta(hours=1)
+    OutfitPhoto.objects.filter(id=lost.id).update(created_at=long_ago)
+    OutfitPhoto.objects.filter(id=stuck.id).update(status="running", started_at=long_ago, created_at=long_ago)
+    assert services.outfit_photos_requeue_stale() == 2
+    OutfitPhoto.objects.filter(id__in=[lost.id, stuck.id]).update(status="done")
+    assert services.outfit_photos_requeue_stale() == 0 and fresh.status == "queued"
+    OutfitPhoto.objects.filter(id=fresh.id).update(status="running", started_at=timezone.now())
+    assert services.outfit_photo_detect(outfit_photo_id=fresh.id) is None  # a second message while it runs

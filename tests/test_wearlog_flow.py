@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -37,7 +38,7 @@ def test_an_outfit_photo_is_detected_on_a_worker_confirmed_and_logged_on_the_cal
     detections = done["detections"]
     assert len(detections) >= 2, [(d["label"], d["score"]) for d in detections]
     for d in detections:
-        assert d["score"] >= 0.3 and d["crop_url"] and d["cutout_url"] and len(d["box"]) == 4
+        assert d["score"] >= settings.OUTFIT_MIN_SCORE and d["crop_url"] and d["cutout_url"] and len(d["box"]) == 4
         x0, y0, x1, y1 = d["box"]
         assert 0 <= x0 < x1 <= done["width"] and 0 <= y0 < y1 <= done["height"]
 

@@ -92,6 +92,28 @@ def outfit_photo_delete(*, outfit_photo: OutfitPhoto) -> None:
         transaction.on_commit(lambda: [storage.delete(n) for n in names if n])
 
 
+def outfit_photos_requeue_stale(*, older_than: datetime.timedelta = datetime.timedelta(seconds=60)) -> int:
+    """Re-send jobs whose message may be lost: queued a while ago, or running past the job lease.
+
+    Safe to over-send: a job is claimed only while queued or running, and only one run can store its result.
+    """
+    from wearlog.tasks import detect_outfit_task
+
+    now = timezone.now()
+    stale = list(
+        OutfitPhoto.objects.filter(
+            Q(status=OutfitPhoto.Status.QUEUED, created_at__lt=now - older_than)
+            | Q(
+                status=OutfitPhoto.Status.RUNNING,
+                started_at__lt=now - datetime.timedelta(seconds=settings.JOB_LEASE_SECONDS),
+            )
+        ).values_list("id", flat=True)
+    )
+    for outfit_photo_id in stale:
+        detect_outfit_task.delay(outfit_photo_id)
+    return len(stale)
+
+
 def _stage(outfit_photo_id: int, stage: str, progress: int) -> None:
     OutfitPhoto.objects.filter(id=outfit_photo_id, status=OutfitPhoto.Status.RUNNING).update(
         stage=stage, progress=progress
@@ -115,18 +137,22 @@ class _Found:
 def outfit_photo_detect(*, outfit_photo_id: int) -> OutfitPhoto | None:
     """Claim the job, find and cut out the garments, classify, embed and match them. Safe to run twice.
 
-    A done or failed job is never taken again; a missing detector or an unreadable photo fails the job with
-    a reason the user can read (no detections are ever made up).
+    A queued job is taken, a running one only once its lease expired (a second message is a no-op); a done or
+    failed job never again. A missing detector or an unreadable photo fails the job with a reason the user can
+    read (no detections are ever made up).
     """
+    now = timezone.now()
+    expired = now - datetime.timedelta(seconds=settings.JOB_LEASE_SECONDS)  # its worker vanished
     claimed = OutfitPhoto.objects.filter(
-        Q(status=OutfitPhoto.Status.QUEUED) | Q(status=OutfitPhoto.Status.RUNNING), id=outfit_photo_id
+        Q(status=OutfitPhoto.Status.QUEUED) | Q(status=OutfitPhoto.Status.RUNNING, started_at__lt=expired),
+        id=outfit_photo_id,
     ).update(
         status=OutfitPhoto.Status.RUNNING,
         attempts=F("attempts") + 1,
         stage="detecting",
         progress=10,
         error="",
-        started_at=timezone.now(),
+        started_at=now,
     )
     if not claimed:
         return None  # finished already, or deleted
