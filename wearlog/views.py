@@ -71,6 +71,13 @@ def review(request, pk):
     for d in detections:
         d.choice = _default_choice(d)
         d.match_choices = [(g, m, f"match:{g.id}") for g, m in d.match_garments]
+        x0, y0, x1, y1 = d.box  # as percentages of the photo, to outline it on the page
+        d.outline = {
+            "left": 100 * x0 / photo.width,
+            "top": 100 * y0 / photo.height,
+            "width": 100 * (x1 - x0) / photo.width,
+            "height": 100 * (y1 - y0) / photo.height,
+        }
     return render(
         request,
         "wearlog/review.html",
