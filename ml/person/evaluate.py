@@ -11,7 +11,7 @@ upper-clothes, 9 pants, 12 skirt, 18/19 shoes; the full list is in ``LIP_LABELS`
   ``missing`` (and left out of precision).
 
 ``negatives`` counts the photos in ``--negatives`` (default: the demo closet photos, garments with no one in
-them) where a person was found: false positives.
+them) where a person was found: false positives (``found_in`` names the first 20, to look at).
 
 ``heuristic_upper`` scores the bounding box of the try-on model's rule-based garment region
 (ml.tryon.regions.garment_region) the same way, so the upper numbers mean something.
@@ -117,17 +117,18 @@ def evaluate_folder(data: Path, negatives: Path | None = None, threads: int = 1)
             boxes[region].append(result.regions.get(region) if result is not None else None)
             truths[region].append(np.isin(labels, ids))
         heuristic.append(mask_box(garment_region(rgb)))
-    false_persons, empty = 0, sorted(Path(negatives).glob("*.jpg")) if negatives else []
+    false_persons, empty = [], sorted(Path(negatives).glob("*.jpg")) if negatives else []
     for path in empty:
         with Image.open(path) as im:
-            false_persons += parser.parse(np.asarray(im.convert("RGB"))) is not None
+            if parser.parse(np.asarray(im.convert("RGB"))) is not None:
+                false_persons.append(path.name)
     return {
         "n": len(photos),
         "found": found,
         "mask_iou": round(float(np.mean(ious)), 4),
         **{region: region_scores(boxes[region], truths[region]) for region in GARMENT_LABELS},
         "heuristic_upper": region_scores(heuristic, truths["upper"]),
-        "negatives": {"n": len(empty), "found": false_persons},
+        "negatives": {"n": len(empty), "found": len(false_persons), "found_in": false_persons[:20]},
         "ms_per_photo": round(1000 * float(np.median(seconds)), 1),
         "threads": threads,
     }
