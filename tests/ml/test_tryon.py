@@ -115,3 +115,22 @@ def test_on_a_person_photo_the_preview_changes_only_their_upper_body():
     assert alpha[~body].max() == 0
     assert np.array_equal(np.asarray(result)[~body], np.asarray(person)[~body])  # face, legs, background untouched
     assert (alpha[body] == 255).mean() > 0.5  # most of the upper body is painted fully
+
+
+def test_without_the_person_models_previews_run_as_before_with_a_warning(monkeypatch, caplog):
+    import ml.tryon
+    from ml.person import ModelFileError, PersonParser
+
+    def missing():
+        raise ModelFileError("var/models/mediapipe/pose_detection.tflite is missing; run scripts/setup.sh")
+
+    monkeypatch.setattr(PersonParser, "shared", staticmethod(missing))
+    ml.tryon.person_parser.cache_clear()
+    try:
+        person, garment = demo("shirt").resize((150, 200)), demo("t")
+        result, alpha = TryOn(SHIPPED).preview(person, None, garment)
+        expected = TryOn(SHIPPED, person_parse=False).preview(person, None, garment)
+        assert np.array_equal(np.asarray(result), np.asarray(expected[0]))
+        assert "without the person parse" in caplog.text and "run scripts/setup.sh" in caplog.text
+    finally:
+        ml.tryon.person_parser.cache_clear()
