@@ -27,7 +27,13 @@ WHEEL_PLATFORM = ["--platform", "manylinux_2_28_x86_64", "--python-version", "3.
 
 def _download_wheel(folder: Path) -> Path:
     cmd = [sys.executable, "-m", "pip", "download", WHEEL, "--no-deps", "--only-binary=:all:", *WHEEL_PLATFORM]
-    subprocess.run([*cmd, "--dest", str(folder), "--quiet"], check=True)
+    try:
+        subprocess.run([*cmd, "--dest", str(folder), "--quiet"], check=True)
+    except subprocess.CalledProcessError as exc:
+        raise ModelFileError(
+            f"pip download {WHEEL} failed (exit {exc.returncode}): is the package index reachable? "
+            "Or pass --wheel with the wheel already on disk"
+        ) from exc
     wheels = sorted(folder.glob("mediapipe-*.whl"))
     if not wheels:
         raise ModelFileError(f"pip download {WHEEL} produced no wheel in {folder}")
@@ -72,7 +78,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         written = install(args.dest, args.wheel)
         verified_paths(args.dest)
-    except (ModelFileError, subprocess.CalledProcessError, KeyError, zipfile.BadZipFile) as exc:
+    except (ModelFileError, KeyError, zipfile.BadZipFile) as exc:
         sys.exit(f"MediaPipe models: {exc}")
     print(f"MediaPipe models in {args.dest}: " + (f"installed {', '.join(written)}" if written else "already present"))
 
