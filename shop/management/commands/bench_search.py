@@ -490,13 +490,13 @@ def _measure_unfiltered(queries, truth, judge, k, nq_exact, sweep, chosen) -> di
 def _measure_filtered(f, mask, queries, truth, judge, k, nq_filtered, nq_exact) -> tuple[dict, dict]:
     """product_search under one filter, and the same filter forced down its exact plan."""
     scored = _score(_app_timer(f, k), queries[:nq_filtered], truth, judge)
-    exact = _score(_app_timer(f, k, exact_below=NO_EXACT_CAP), queries[:nq_exact], truth, judge)
+    exact = _score(_app_timer(f, k, exact_below=NO_EXACT_CAP), queries[:nq_exact], truth, judge) if nq_exact else None
     return {
         "filter": _filter_json(f),
         "rows": int(mask.sum()),
         "share": round(float(mask.mean()), 5),
         **scored,
-        "speedup_vs_exact": _ratio(exact["p50_ms"], scored["p50_ms"]),
+        "speedup_vs_exact": _ratio(exact["p50_ms"], scored["p50_ms"]) if exact else None,
     }, exact
 
 
