@@ -26,20 +26,33 @@ def upload_person(client, path=None):
     return res.json()
 
 
-def test_a_preview_runs_on_a_worker_and_shows_before_and_after(worker, users, api_for, make_garment, private_media_root):
+def test_a_preview_runs_on_a_worker_and_shows_before_and_after(
+    worker, users, api_for, make_garment, private_media_root
+):
     client = api_for(users["shopper"])
     person = upload_person(client)
     top = make_garment(users["shopper"], "t", 0)
     assert top.category_group == "tops"
     res = client.post("/api/tryon/previews/", {"person": person["id"], "garment": top.id}, format="json")
     assert res.status_code == 202, res.content
-    done = wait_for(lambda: (p := client.get(f"/api/tryon/previews/{res.json()['id']}/").json())["status"] == "done" and p)
+    done = wait_for(
+        lambda: (p := client.get(f"/api/tryon/previews/{res.json()['id']}/").json())["status"] == "done" and p
+    )
     assert done["progress"] == 100 and done["attempts"] == 1 and done["model_version"].startswith("tryon-cagan")
+    assert done["model_version"].endswith("+no-person-found")  # the "person" here is a closet photo
     result = client.get(done["result_url"])
     assert result.status_code == 200
     with Image.open(io.BytesIO(b"".join(result.streaming_content))) as im:
         assert im.size == (person["width"], person["height"])  # the preview keeps the photo's size
     assert [p["id"] for p in client.get("/api/tryon/previews/").json()["results"]] == [done["id"]]
+
+    # the page shows before and after, and says the photo had no person for the parse to follow
+    from django.test import Client
+
+    page = Client()
+    page.force_login(users["shopper"])
+    html = page.get(f"/tryon/previews/{done['id']}/").content.decode()
+    assert 'id="after"' in html and 'id="no-person"' in html
 
     # strangers see nothing of it
     stranger = api_for(users["stranger"])
@@ -49,7 +62,9 @@ def test_a_preview_runs_on_a_worker_and_shows_before_and_after(worker, users, ap
     assert stranger.post("/api/tryon/previews/", {"person": person["id"], "garment": top.id}).status_code == 400
 
 
-def test_deleting_a_person_photo_deletes_every_preview_and_file(worker, users, api_for, make_garment, private_media_root):
+def test_deleting_a_person_photo_deletes_every_preview_and_file(
+    worker, users, api_for, make_garment, private_media_root
+):
     client = api_for(users["shopper"])
     person = upload_person(client)
     top = make_garment(users["shopper"], "t", 1)
@@ -58,7 +73,9 @@ def test_deleting_a_person_photo_deletes_every_preview_and_file(worker, users, a
         for _ in range(2)
     ]
     wait_for(lambda: Preview.objects.filter(id__in=ids, status="done").count() == 2)
-    files = [Path(private_media_root) / n for p in Preview.objects.filter(id__in=ids) for n in (p.result.name, p.alpha.name)]
+    files = [
+        Path(private_media_root) / n for p in Preview.objects.filter(id__in=ids) for n in (p.result.name, p.alpha.name)
+    ]
     files.append(Path(private_media_root) / PersonPhoto.objects.get(id=person["id"]).image.name)
     assert all(f.is_file() for f in files)
     assert client.delete(f"/api/tryon/people/{person['id']}/").status_code == 204
@@ -68,9 +85,7 @@ def test_deleting_a_person_photo_deletes_every_preview_and_file(worker, users, a
 
 def test_bad_requests_get_a_clear_error_and_store_nothing(users, api_for, make_garment, tmp_path):
     client = api_for(users["shopper"])
-    bad = client.post(
-        "/api/tryon/people/", {"file": SimpleUploadedFile("me.txt", b"hello")}, format="multipart"
-    )
+    bad = client.post("/api/tryon/people/", {"file": SimpleUploadedFile("me.txt", b"hello")}, format="multipart")
     assert bad.status_code == 400 and "not a supported image" in bad.json()["detail"]
     assert client.post("/api/tryon/people/", {}, format="multipart").status_code == 400
     assert not PersonPhoto.objects.exists()

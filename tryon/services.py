@@ -129,7 +129,8 @@ def preview_run(*, preview_id: int) -> Preview | None:
         person.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.BILINEAR)
         article = _article_image(preview)
         _stage(preview_id, "generating", 40)
-        result, alpha = tryon_model().preview(person, None, article)
+        info: dict = {}
+        result, alpha = tryon_model().preview(person, None, article, info)
         _stage(preview_id, "saving", 80)
     except (PreviewInvalid, OSError, ValueError) as exc:
         log.warning("preview %s failed: %s", preview_id, exc)
@@ -148,7 +149,9 @@ def preview_run(*, preview_id: int) -> Preview | None:
         preview.result.save("result.jpg", ContentFile(jpeg.getvalue()), save=False)
         preview.alpha.save("alpha.png", ContentFile(png.getvalue()), save=False)
         preview.status, preview.stage, preview.progress = Preview.Status.DONE, "done", 100
-        preview.model_version, preview.finished_at, preview.error = model_version(), timezone.now(), ""
+        # the version says whether the person parse shaped it (no person found: the network's α alone)
+        version = model_version() + ("+person-parse" if info.get("person_found") else "+no-person-found")
+        preview.model_version, preview.finished_at, preview.error = version, timezone.now(), ""
         preview.save()
         storage = preview.result.storage
         transaction.on_commit(lambda: [storage.delete(n) for n in old if n])

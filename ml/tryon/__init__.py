@@ -91,11 +91,16 @@ class TryOn:
         return upper_body_area(parsed)
 
     def preview(
-        self, person: Image.Image, worn: Image.Image | None, garment: Image.Image
+        self, person: Image.Image, worn: Image.Image | None, garment: Image.Image, info: dict | None = None
     ) -> tuple[Image.Image, Image.Image]:
-        """-> (try-on RGB at the person's size, α as an L image at the person's size)."""
+        """-> (try-on RGB at the person's size, α as an L image at the person's size).
+
+        ``info``, when given, receives ``person_found``: whether the person parse shaped this preview.
+        """
         person_rgb = np.asarray(person.convert("RGB"))
         body = self.upper_body(person_rgb)
+        if info is not None:
+            info["person_found"] = body is not None
         small = self.person_input(person)
         worn_rgb = self.worn_from_person(small, body) if worn is None else self.article_input(worn)
         with torch.inference_mode():

@@ -94,9 +94,10 @@ def test_the_worn_article_is_white_outside_the_garment_region(prefix):
 
 def test_a_photo_with_no_person_in_it_is_previewed_exactly_as_without_the_person_parse():
     person, garment = demo("shirt").resize((150, 200)), demo("t")
-    with_parse = TryOn(SHIPPED).preview(person, None, garment)
+    info = {}
+    with_parse = TryOn(SHIPPED).preview(person, None, garment, info)
     without = TryOn(SHIPPED, person_parse=False).preview(person, None, garment)
-    assert TryOn(SHIPPED).upper_body(np.asarray(person)) is None
+    assert TryOn(SHIPPED).upper_body(np.asarray(person)) is None and info == {"person_found": False}
     for a, b in zip(with_parse, without):
         assert np.array_equal(np.asarray(a), np.asarray(b))
 
@@ -110,9 +111,10 @@ def test_on_a_person_photo_the_preview_changes_only_their_upper_body():
     tryon = TryOn(SHIPPED)
     body = tryon.upper_body(np.asarray(person))
     assert body is not None and 0.1 < body.mean() < 0.5
-    result, alpha = tryon.preview(person, None, garment)
+    info = {}
+    result, alpha = tryon.preview(person, None, garment, info)
     alpha = np.asarray(alpha)
-    assert alpha[~body].max() == 0
+    assert info == {"person_found": True} and alpha[~body].max() == 0
     assert np.array_equal(np.asarray(result)[~body], np.asarray(person)[~body])  # face, legs, background untouched
     assert (alpha[body] == 255).mean() > 0.5  # most of the upper body is painted fully
 
