@@ -346,3 +346,13 @@ def test_a_worker_starting_re_sends_outfit_photo_jobs_whose_message_was_lost(use
     assert services.outfit_photos_requeue_stale() == 0 and fresh.status == "queued"
     OutfitPhoto.objects.filter(id=fresh.id).update(status="running", started_at=timezone.now())
     assert services.outfit_photo_detect(outfit_photo_id=fresh.id) is None  # a second message while it runs
+
+
+def test_a_crops_category_follows_the_garment_model_when_it_agrees_or_is_surer_than_the_detector():
+    def model(*answers):
+        return {"top": [{"category": c, "confidence": p} for c, p in answers]}
+
+    assert services._category("pants", model(("shoes", 0.9), ("pants", 0.05)), 0.4) == ("shoes", 0.9)
+    assert services._category("pants", model(("skirt", 0.3), ("pants", 0.2)), 0.8) == ("skirt", 0.3)  # same group
+    assert services._category("pants", model(("shoes", 0.3), ("shorts", 0.2)), 0.8) == ("shorts", 0.2)
+    assert services._category("pants", model(("shoes", 0.3), ("hat", 0.2)), 0.8) == ("pants", 0.8)

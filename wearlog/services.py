@@ -241,9 +241,17 @@ def _garment_cut(source: Image.Image, box, *, label: str, score: float, to_store
 
 
 def _category(label: str, prediction: dict, score: float) -> tuple[str, float]:
-    """The garment model's likeliest fine type within the detector's group; else the detector's own type."""
+    """The crop's fine type and its confidence.
+
+    The garment model's answer when it agrees with the detector on the group (tops, bottoms, ...) or is surer
+    than the detector (a weak detection often has the right box and the wrong class); else its likeliest type
+    in the detector's group; else the detector's own type.
+    """
     detected = inference.app_category(label)
-    for top in prediction["top"]:
+    best = prediction["top"][0]
+    if GROUP_OF[best["category"]] == GROUP_OF[detected] or best["confidence"] > score:
+        return best["category"], best["confidence"]
+    for top in prediction["top"][1:]:
         if GROUP_OF[top["category"]] == GROUP_OF[detected]:
             return top["category"], top["confidence"]
     return detected, score
