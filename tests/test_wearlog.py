@@ -233,6 +233,13 @@ def test_a_bad_outfit_photo_gets_a_clear_400_and_nothing_is_stored(
     assert_nothing_stored(media_files)
 
 
+def test_an_outfit_photo_over_the_size_limit_gets_a_clear_400(users, api_for, media_files, settings):
+    settings.MAX_UPLOAD_BYTES = 10_000
+    res = upload(api_for(users["shopper"]), "big.jpg", FLATLAY.read_bytes())
+    assert res.status_code == 400 and "the limit is 0.0 MB" in res.json()["detail"]
+    assert_nothing_stored(media_files)
+
+
 def test_an_upload_without_a_file_gets_a_clear_400(users, api_for, media_files):
     res = api_for(users["shopper"]).post("/api/outfit-photos/", {}, format="multipart")
     assert res.status_code == 400 and "multipart field `file`" in res.json()["detail"]
@@ -255,7 +262,7 @@ def test_the_worn_date_defaults_to_the_photos_own_date_then_today(users, api_for
     assert Image.open(stored.image.path).getexif().get_ifd(0x8769) == {}  # the metadata is not kept
 
 
-def test_without_the_detector_weights_the_job_fails_with_a_clear_reason(users, settings, tmp_path):
+def test_without_the_detector_weights_the_job_fails_with_a_clear_reason(users, settings, tmp_path, client):
     from wearlog import inference
 
     settings.ML_WEIGHTS_DIR = tmp_path  # no garment_detector.pt here
@@ -268,6 +275,8 @@ def test_without_the_detector_weights_the_job_fails_with_a_clear_reason(users, s
     assert done.status == "failed" and not done.detections.exists()
     assert "detector is not installed" in done.error and "garment_detector.pt" in done.error
     assert services.outfit_photo_detect(outfit_photo_id=photo.id) is None  # a failed job is not taken again
+    client.force_login(users["shopper"])
+    assert "detector is not installed" in client.get(f"/wears/photos/{photo.id}/").content.decode()
 
 
 def test_the_calendar_shows_a_month_of_wears_with_cost_per_wear_and_the_outfit_photo(users, api_for, closet, client):

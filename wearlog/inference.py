@@ -1,10 +1,13 @@
 """The garment detector, loaded once per worker process (the garment model is closet.inference's)."""
 
 import functools
+import logging
 
 from django.conf import settings
 
 from closet.inference import configure_torch
+
+log = logging.getLogger(__name__)
 
 
 class DetectorMissing(RuntimeError):
@@ -24,7 +27,10 @@ def detector():
     try:
         return load_detector(detector_path(), device=settings.TORCH_DEVICE)
     except FileNotFoundError as exc:
-        raise DetectorMissing(f"the garment detector is not installed ({detector_path()} is missing)") from exc
+        log.error("garment detector weights missing: %s", exc)  # the full path for the operator, not the user
+        raise DetectorMissing(
+            f"the garment detector is not installed ({detector_path().name} is missing from ML_WEIGHTS_DIR)"
+        ) from exc
 
 
 def detect(images, min_score: float):
