@@ -365,3 +365,17 @@ def test_a_crops_category_follows_the_garment_model_when_it_agrees_or_is_surer_t
     assert services._category("pants", model(("skirt", 0.3), ("pants", 0.2)), 0.8) == ("skirt", 0.3)  # same group
     assert services._category("pants", model(("shoes", 0.3), ("shorts", 0.2)), 0.8) == ("shorts", 0.2)
     assert services._category("pants", model(("shoes", 0.3), ("hat", 0.2)), 0.8) == ("pants", 0.8)
+
+
+def test_a_garment_added_from_an_outfit_photo_survives_a_re_run_of_the_models(users, api_for, closet):
+    from closet.services import job_run
+
+    photo = outfit_from_known_boxes(users["shopper"])
+    shoes = photo.detections.get(position=2)
+    res = confirm(api_for(users["shopper"]), photo.id, [{"detection": shoes.id, "action": "new"}])
+    new = Garment.objects.get(id=res.json()["detections"][2]["garment"])
+    IngestJob.objects.filter(photo=new.photo).update(status="queued")
+    assert job_run(job_id=new.photo.job.id).status == "done"
+    rerun = Garment.objects.get(photo=new.photo)
+    assert rerun.id == new.id and rerun.cutout_method == "grabcut-rect" and rerun.cutout_box == new.cutout_box
+    assert rerun.category == "shoes"
