@@ -181,7 +181,8 @@ def postprocess(
     boxes = decode(deltas.float(), anchors, config.box_variances).clamp(0, config.image_size)  # (B, N, 4)
     out = []
     for p, b in zip(probs, boxes):
-        anchor_idx, cls = torch.nonzero(p > min_score, as_tuple=True)
+        sized = ((b[:, 2] - b[:, 0]) >= 1) & ((b[:, 3] - b[:, 1]) >= 1)  # clipping can flatten a box
+        anchor_idx, cls = torch.nonzero((p > min_score) & sized[:, None], as_tuple=True)
         scores = p[anchor_idx, cls]
         if scores.numel() > 1000:
             top = scores.topk(1000).indices
