@@ -175,8 +175,9 @@ def nms(boxes: torch.Tensor, scores: torch.Tensor, iou: float) -> torch.Tensor:
 
 def postprocess(
     logits: torch.Tensor, deltas: torch.Tensor, anchors: torch.Tensor, config: DetectorConfig, min_score: float
-) -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
-    """Per image: (boxes (D, 4) xyxy at image_size, scores (D,), class indices (D,)) after per-class NMS."""
+) -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]]:
+    """Per image: (boxes (D, 4) xyxy at image_size, scores (D,), class indices (D,), the class probabilities
+    of each detection's anchor (D, C)) after per-class NMS."""
     probs = logits.float().softmax(-1)[..., 1:]  # (B, N, C)
     boxes = decode(deltas.float(), anchors, config.box_variances).clamp(0, config.image_size)  # (B, N, 4)
     out = []
@@ -197,5 +198,5 @@ def postprocess(
             keep = keep[scores[keep].argsort(descending=True)][: config.max_detections]
         else:
             keep = torch.zeros(0, dtype=torch.long)
-        out.append((cand[keep], scores[keep], cls[keep]))
+        out.append((cand[keep], scores[keep], cls[keep], p[anchor_idx[keep]]))
     return out
