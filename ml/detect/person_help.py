@@ -20,7 +20,8 @@ README for what they were then measured on):
 4. **Propose.** A region with no detection of its kind scoring at least ``COVERED_SCORE`` (half of the smaller
    of the two boxes overlapping) gets one: the region's
    box, labelled with the region's class the detector scores highest on that box (``class_scores``), scored
-   ``COVERED_SCORE`` x that class's share of the region's classes, so a proposal ranks below every detection
+   ``COVERED_SCORE`` x that class's share of the region's classes (of all classes for feet, one class), so a
+   proposal ranks below every detection
    that would have covered the region. ``upper`` proposes top / outer / dress (a dress spans ``upper`` and
    ``lower``, and then also covers ``lower``), ``lower`` pants / shorts / skirt (a confident dress covers it),
    ``feet`` footwear, only when a heel or toe landmark is visible (``FEET_VISIBLE``).
@@ -178,7 +179,9 @@ def _proposals(detections: list[Detection], person, class_scores: ClassScores) -
             continue
         kinds = REGION_CLASSES[name]
         label = max(kinds, key=lambda c: scores.get(c, 0.0))
-        share = scores.get(label, 0.0) / max(sum(scores.get(c, 0.0) for c in kinds), 1e-9)
+        # against the region's classes; a one-class region (feet) against every class the detector knows
+        rivals = kinds if len(kinds) > 1 else tuple(scores)
+        share = scores.get(label, 0.0) / max(sum(scores.get(c, 0.0) for c in rivals), 1e-9)
         if name == "upper" and label == "dress" and "lower" in regions:
             lo = regions["lower"]
             box = (min(box[0], lo[0]), min(box[1], lo[1]), max(box[2], lo[2]), max(box[3], lo[3]))
