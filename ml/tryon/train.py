@@ -3,6 +3,13 @@
     python -m ml.tryon.train --data ../shared/data/fashion-product-images --out ml/weights/tryon_cagan.pt \
         --eval-data ../shared/data/tryon-samples
 
+Continue a run with the same recipe (``--init``): the generator starts from a checkpoint's weights (float16 as
+shipped) and its config; the shipped checkpoint holds no discriminator or optimiser state, so unless
+``--init-state`` gives the ``--state-out`` file of the earlier run, a fresh discriminator first trains alone for
+``--warmup-steps`` steps (generator frozen) and the generator's learning rate then ramps up linearly over as many
+steps (its Adam moments start from zero). The new checkpoint's meta keeps the lineage: every run's command, steps
+and seconds, and the totals. Pass a new ``--seed`` so the continuation does not replay the first run's batches.
+
 Recipe (written into the checkpoint's meta as ``RECIPE``):
 
 - Photos: styles.csv rows with articleType in TOPWEAR whose image exists. Each 224x224 photo is centre-cropped
@@ -43,7 +50,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from ml.tryon.checkpoint import save_checkpoint
+from ml.tryon.checkpoint import load_checkpoint, save_checkpoint
 from ml.tryon.config import TryOnConfig
 from ml.tryon.model import Discriminator, Generator
 from ml.tryon.regions import article_from_region, find_face, fit_on_white, garment_region, skin_mask
@@ -192,6 +199,14 @@ def heldout_mask_iou(g: Generator, data: dict[str, torch.Tensor]) -> float:
     return round(float(iou.mean()), 4)
 
 
+def discriminator_loss(d: Discriminator, b: dict[str, torch.Tensor], result: torch.Tensor) -> torch.Tensor:
+    """LSGAN: (x_i, y_i) is real; the try-on (result, y_j) and the mismatched real pair (x_i, y_j) are fake."""
+    real = d(b["x"], b["y_i"])
+    fake = d(result, b["y_j"])
+    mismatched = d(b["x"], b["y_j"])
+    return ((real - 1) ** 2).mean() + (fake**2).mean() / 2 + (mismatched**2).mean() / 2
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m ml.tryon.train")
     p.add_argument("--data", default="../shared/data/fashion-product-images")
@@ -207,12 +222,22 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--base-channels", type=int, default=16)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--init", default="", help="continue from this generator checkpoint (its config wins)")
+    p.add_argument("--init-state", default="", help="discriminator + optimisers saved by an earlier --state-out")
+    p.add_argument(
+        "--warmup-steps", type=int, default=100, help="with --init but no --init-state: D-only steps, then G lr ramp"
+    )
+    p.add_argument("--state-out", default="", help="also save discriminator + optimisers here, for a later resume")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     t0 = time.time()
-    config = TryOnConfig(base_channels=args.base_channels, disc_channels=16)
+    init_g, init_meta = None, {}
+    if args.init:
+        init_g, config, init_meta = load_checkpoint(args.init)
+    else:
+        config = TryOnConfig(base_channels=args.base_channels, disc_channels=16)
     raw = build_dataset(args.data, config, args.limit)
     held_p = np.array([is_heldout(str(i)) for i in raw["person_ids"]])
     held_f = np.array([is_heldout(str(i)) for i in raw["flat_ids"]])
@@ -232,13 +257,33 @@ def main(argv: list[str] | None = None) -> None:
         f"{len(held['persons'])} held-out persons; data in {time.time() - t0:.0f}s",
         file=sys.stderr,
     )
-    g, d = Generator(config).to(device), Discriminator(config).to(device)
+    g = (init_g.train() if init_g is not None else Generator(config)).to(device)
+    d = Discriminator(config).to(device)
     opt_g = torch.optim.Adam(g.parameters(), lr=args.lr, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(d.parameters(), lr=args.lr, betas=(0.5, 0.999))
+    warmup = args.warmup_steps if args.init and not args.init_state else 0
+    if args.init_state:
+        state = torch.load(args.init_state, map_location=device, weights_only=True)
+        d.load_state_dict(state["discriminator"])
+        opt_g.load_state_dict(state["opt_g"])
+        opt_d.load_state_dict(state["opt_d"])
     gen = torch.Generator().manual_seed(args.seed)
     w = LOSS_WEIGHTS
     t_train, step, logs = time.time(), 0, {}
+    for _ in range(warmup):
+        idx = torch.randint(0, len(train["persons"]), (args.batch_size,), generator=gen)
+        b = {k: v.to(device) for k, v in sample_batch(train, idx, gen).items()}
+        with torch.no_grad():
+            result, _, _ = g(b["x"], b["y_i"], b["y_j"])
+        loss_d = discriminator_loss(d, b, result)
+        opt_d.zero_grad()
+        loss_d.backward()
+        opt_d.step()
+    if warmup:
+        print(json.dumps({"d_warmup_steps": warmup, "d": round(loss_d.item(), 4)}), file=sys.stderr)
     while step < args.max_steps and time.time() - t_train < args.minutes * 60:
+        for group in opt_g.param_groups:
+            group["lr"] = args.lr * min(1.0, (step + 1) / warmup) if warmup else args.lr
         idx = torch.randint(0, len(train["persons"]), (args.batch_size,), generator=gen)
         b = {k: v.to(device) for k, v in sample_batch(train, idx, gen).items()}
         result, alpha, _ = g(b["x"], b["y_i"], b["y_j"])
@@ -255,10 +300,7 @@ def main(argv: list[str] | None = None) -> None:
         opt_g.zero_grad()
         loss_g.backward()
         opt_g.step()
-        real = d(b["x"], b["y_i"])
-        fake = d(result.detach(), b["y_j"])
-        mismatched = d(b["x"], b["y_j"])
-        loss_d = ((real - 1) ** 2).mean() + (fake**2).mean() / 2 + (mismatched**2).mean() / 2
+        loss_d = discriminator_loss(d, b, result.detach())
         opt_d.zero_grad()
         loss_d.backward()
         opt_d.step()
@@ -272,8 +314,23 @@ def main(argv: list[str] | None = None) -> None:
                 ),
                 file=sys.stderr,
             )
+    if args.state_out:
+        state = {"discriminator": d.state_dict(), "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict()}
+        torch.save(state, args.state_out)
     g = g.cpu()
     train_seconds = round(time.time() - t0)
+    command = "python -m ml.tryon.train " + shlex.join(argv if argv is not None else sys.argv[1:])
+    run = {"command": command, "steps": step, "train_seconds": train_seconds, "seed": args.seed}
+    if args.init:
+        run |= {"init": args.init, "init_model_version": init_meta.get("model_version")}
+        run |= {"init_state": args.init_state} if args.init_state else {"d_warmup_steps": warmup}
+    earlier = init_meta.get("lineage") or (
+        [{k: init_meta[k] for k in ("command", "steps", "train_seconds", "seed")}] if args.init else []
+    )
+    if earlier:  # the weights that run ended with are the ones this run started from
+        earlier = [*earlier[:-1], {**earlier[-1], "model_version": init_meta["model_version"]}]
+    lineage = [*earlier, run]
+    total_steps = sum(r["steps"] for r in lineage)
     meta = {
         "data": {
             "source": f"{args.data} styles.csv articleType in {list(TOPWEAR)} + images/<id>.jpg",
@@ -284,13 +341,14 @@ def main(argv: list[str] | None = None) -> None:
         },
         "recipe": RECIPE,
         "loss_weights": LOSS_WEIGHTS,
-        "command": "python -m ml.tryon.train " + shlex.join(argv if argv is not None else sys.argv[1:]),
+        "command": command,
         "seed": args.seed,
-        "steps": step,
+        "steps": total_steps,
         "batch_size": args.batch_size,
-        "epochs": round(step * args.batch_size / len(train["persons"]), 2),
+        "epochs": round(total_steps * args.batch_size / len(train["persons"]), 2),
         "resolution": [config.height, config.width],
-        "train_seconds": train_seconds,
+        "train_seconds": sum(r["train_seconds"] for r in lineage),
+        "lineage": lineage,
         "scores": {"heldout_alpha_iou_vs_weak_mask": heldout_mask_iou(g, held)},
     }
     meta = save_checkpoint(args.out, g, config, meta)  # kept even if scoring below fails

@@ -136,3 +136,48 @@ def test_without_the_person_models_previews_run_as_before_with_a_warning(monkeyp
         assert "without the person parse" in caplog.text and "run scripts/setup.sh" in caplog.text
     finally:
         ml.tryon.person_parser.cache_clear()
+
+
+def tiny_training_data(config: TryOnConfig, n: int = 40) -> dict[str, np.ndarray]:
+    """Random persons and flat articles with ids chosen so that both sides of the sha256 split are non-empty."""
+    from ml.tryon.train import is_heldout
+
+    ids = [str(i) for i in range(1000)]
+    held = [i for i in ids if is_heldout(i)][:4]
+    kept = [i for i in ids if not is_heldout(i)][: n - 4]
+    rng = np.random.default_rng(0)
+    shape = (n, config.height, config.width)
+    masks = np.zeros(shape, dtype=bool)
+    masks[:, 40:100, 20:76] = True
+    return {
+        "persons": rng.integers(0, 256, (*shape, 3), dtype=np.uint8),
+        "masks": masks,
+        "worn": rng.integers(0, 256, (*shape, 3), dtype=np.uint8),
+        "backgrounds": ~masks,
+        "person_ids": np.array(kept + held),
+        "flats": rng.integers(0, 256, (*shape, 3), dtype=np.uint8),
+        "flat_ids": np.array(kept + held),
+    }
+
+
+def test_a_resumed_run_starts_from_the_checkpoint_and_records_both_runs_in_its_lineage(tmp_path, monkeypatch):
+    from ml.tryon import train
+
+    monkeypatch.setattr(train, "build_dataset", lambda data_dir, config, limit: tiny_training_data(config))
+    first, second, third = (str(tmp_path / f"{n}.pt") for n in ("first", "second", "third"))
+    common = ["--threads", "1", "--batch-size", "2"]
+    train.main(["--out", first, "--base-channels", "8", "--max-steps", "2", "--state-out", first + ".state", *common])
+    before = load_checkpoint(first)
+    train.main(["--out", second, "--init", first, "--max-steps", "0", "--warmup-steps", "1", *common])
+    unchanged = load_checkpoint(second)
+    assert unchanged[1] == before[1] and unchanged[2]["model_version"] == before[2]["model_version"]
+
+    train.main(["--out", third, "--init", first, "--init-state", first + ".state", "--max-steps", "3", *common])
+    meta = load_checkpoint(third)[2]
+    lineage = meta["lineage"]
+    assert [r["steps"] for r in lineage] == [2, 3] and meta["steps"] == 5
+    assert lineage[0]["command"] == before[2]["command"] and lineage[0]["model_version"] == before[2]["model_version"]
+    assert lineage[1]["command"] == meta["command"] and "--init" in meta["command"]
+    assert lineage[1]["init_model_version"] == before[2]["model_version"] and lineage[1]["init_state"]
+    assert meta["train_seconds"] == sum(r["train_seconds"] for r in lineage)
+    assert meta["model_version"] != before[2]["model_version"]
