@@ -14,13 +14,6 @@ PRODUCT_CATEGORY_CHOICES = [(c, LABELS.get(c, "Other")) for c in PRODUCT_CATEGOR
 PRODUCT_GROUP_CHOICES = [(g, g.replace("-", " ").capitalize()) for g in dict.fromkeys(GROUP_OF.values())] + [
     (OTHER_CATEGORY, "Other")
 ]
-PRODUCT_GROUPS = [g for g, _ in PRODUCT_GROUP_CHOICES]
-HNSW_OPTIONS = {"fields": ["shop_embedding"], "m": 16, "ef_construction": 64, "opclasses": ["vector_cosine_ops"]}
-
-
-def group_index_name(group: str) -> str:
-    """The partial HNSW index of one category group (``shop.selectors`` searches it under a group filter)."""
-    return f"product_hnsw_{group.replace('-', '')}"
 
 
 class Shop(models.Model):
@@ -85,12 +78,12 @@ class Product(models.Model):
         indexes = [
             models.Index(fields=["category", "gender", "in_stock"], name="product_filter_idx"),
             models.Index(fields=["price"], name="product_price_idx"),
-            HnswIndex(name="product_shop_embedding_hnsw", **HNSW_OPTIONS),
-            # One graph per category group: HNSW filters after its scan, so "shoes" would otherwise walk the
-            # whole catalogue's graph for shoes (see shop.selectors).
-            *(
-                HnswIndex(name=group_index_name(g), condition=models.Q(category_group=g), **HNSW_OPTIONS)
-                for g in PRODUCT_GROUPS
+            HnswIndex(
+                name="product_shop_embedding_hnsw",
+                fields=["shop_embedding"],
+                m=16,
+                ef_construction=64,
+                opclasses=["vector_cosine_ops"],
             ),
         ]
 

@@ -379,3 +379,67 @@ def test_a_garment_added_from_an_outfit_photo_survives_a_re_run_of_the_models(us
     rerun = Garment.objects.get(photo=new.photo)
     assert rerun.id == new.id and rerun.cutout_method == "grabcut-rect" and rerun.cutout_box == new.cutout_box
     assert rerun.category == "shoes"
+
+
+class LeftPerson:
+    """A hand-made person parse (no person photo is committed): someone standing in the photo's left 60%."""
+
+    def parse(self, rgb):
+        from ml.person import LANDMARKS, PersonParse, body_regions
+
+        h, w = rgb.shape[:2]
+        mask = np.zeros((h, w), np.float32)
+        mask[:, : int(0.6 * w)] = 1.0
+        landmarks = np.zeros((33, 3), np.float32)
+        landmarks[:, 2] = 1.0
+        for name, (x, y) in {
+            "left_shoulder": (0.4, 0.15), "right_shoulder": (0.2, 0.15), "left_elbow": (0.45, 0.3),
+            "right_elbow": (0.15, 0.3), "left_hip": (0.35, 0.5), "right_hip": (0.25, 0.5), "left_knee": (0.35, 0.7),
+            "right_knee": (0.25, 0.7), "left_ankle": (0.35, 0.9), "right_ankle": (0.25, 0.9),
+        }.items():  # fmt: skip
+            landmarks[LANDMARKS.index(name), :2] = (x * w, y * h)
+        return PersonParse(mask, landmarks, 0.99, body_regions(landmarks, w, h))
+
+
+def test_a_photo_of_a_person_is_read_with_the_person_help_and_says_so(users, monkeypatch):
+    from wearlog import inference
+
+    owner = users["shopper"]
+    flat = services.outfit_photo_upload(owner=owner, name=FLATLAY.name, data=FLATLAY.read_bytes())
+    flat = services.outfit_photo_detect(outfit_photo_id=flat.id)  # the real parse: no one in a flat-lay
+    assert flat.status == "done" and flat.detector_version == inference.detector_version()
+    assert "+" not in flat.detector_version and flat.detections.exists()
+
+    monkeypatch.setattr(inference, "person_parser", lambda: LeftPerson())
+    worn = services.outfit_photo_upload(owner=owner, name=FLATLAY.name, data=FLATLAY.read_bytes())
+    worn = services.outfit_photo_detect(outfit_photo_id=worn.id)
+    assert worn.status == "done" and worn.detector_version == inference.detector_version() + "+person"
+    boxes = [d.box for d in worn.detections.exclude(label="bag")]
+    assert boxes and all(box[2] <= 0.6 * worn.width + 2 for box in boxes)  # clipped to the person
+    assert any(box[2] > 0.6 * flat.width + 2 for box in (d.box for d in flat.detections.all()))
+
+    monkeypatch.setattr(inference, "person_parser", lambda: None)  # model files missing: the detector alone
+    alone = services.outfit_photo_upload(owner=owner, name=FLATLAY.name, data=FLATLAY.read_bytes())
+    alone = services.outfit_photo_detect(outfit_photo_id=alone.id)
+    assert alone.detector_version == flat.detector_version
+    assert [(d.label, d.box) for d in alone.detections.order_by("position")] == [
+        (d.label, d.box) for d in flat.detections.order_by("position")
+    ]
+
+
+def test_missing_person_model_files_are_warned_about_once_and_turn_the_help_off(monkeypatch, caplog):
+    from ml.person import ModelFileError, PersonParser
+    from wearlog import inference
+
+    def refuse():
+        raise ModelFileError("pose_landmark_full.tflite is missing")
+
+    monkeypatch.setattr(PersonParser, "shared", refuse)
+    inference.person_parser.cache_clear()
+    try:
+        with caplog.at_level("WARNING", logger="wearlog.inference"):
+            assert inference.person_parser() is None and inference.person_parser() is None
+    finally:
+        inference.person_parser.cache_clear()
+    warnings = [r for r in caplog.records if "without the person parse" in r.getMessage()]
+    assert len(warnings) == 1 and "pose_landmark_full.tflite" in warnings[0].getMessage()

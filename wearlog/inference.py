@@ -1,8 +1,10 @@
-"""The garment detector, loaded once per worker process (the garment model is closet.inference's)."""
+"""The garment detector and the person parse, loaded once per worker process (the garment model is
+closet.inference's)."""
 
 import functools
 import logging
 
+import numpy as np
 from django.conf import settings
 
 from closet.inference import configure_torch
@@ -33,12 +35,39 @@ def detector():
         ) from exc
 
 
-def detect(images, min_score: float):
-    return detector().detect(images, min_score=min_score)
+@functools.cache
+def person_parser():
+    """ml.person's parser, or None (warned once) when its model files are missing or not the pinned ones:
+    outfit photos are then read by the detector alone."""
+    from ml.person import ModelFileError, PersonParser
+
+    try:
+        return PersonParser.shared()
+    except ModelFileError as exc:
+        log.warning("outfit photos are read without the person parse: %s", exc)
+        return None
 
 
-def detector_version() -> str:
-    return detector().version
+def detect_photo(image, min_score: float) -> tuple[list, bool]:
+    """One photo's garments, best first, and whether the person parse helped (it found someone in it).
+
+    With a person, the detections go through ml.detect.person_help (relabelled, proposed and clipped by the
+    body's regions); flat-lays and photos without a person get the detector's own answer."""
+    parser = person_parser()
+    if parser is None:
+        return detector().detect([image], min_score=min_score)[0], False
+    from ml.detect.person_help import person_help
+
+    look = detector().look(image, min_score=min_score)
+    person = parser.parse(np.asarray(image.convert("RGB")))
+    if person is None:
+        return look.detections, False
+    return person_help(look.detections, person, look.class_scores), True
+
+
+def detector_version(person_helped: bool = False) -> str:
+    """The weights' version, with ``+person`` when the person parse's rules changed what they found."""
+    return detector().version + ("+person" if person_helped else "")
 
 
 def app_category(label: str) -> str:

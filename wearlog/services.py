@@ -158,10 +158,10 @@ def outfit_photo_detect(*, outfit_photo_id: int) -> OutfitPhoto | None:
         return None  # finished already, or deleted
     outfit_photo = OutfitPhoto.objects.get(id=outfit_photo_id)
     try:
-        found = _garments_find(outfit_photo)
+        found, person_helped = _garments_find(outfit_photo)
         _stage(outfit_photo_id, "classifying", 80)
         predictions = garment_inference.classify([f.crop for f in found]) if found else []
-        versions = inference.detector_version(), garment_inference.model_version()
+        versions = inference.detector_version(person_helped), garment_inference.model_version()
     except (inference.DetectorMissing, OSError, ValueError) as exc:
         log.warning("outfit photo %s failed: %s", outfit_photo_id, exc)
         OutfitPhoto.objects.filter(id=outfit_photo_id).update(
@@ -183,12 +183,13 @@ def _source_open(outfit_photo: OutfitPhoto) -> Image.Image:
     return source
 
 
-def _garments_find(outfit_photo: OutfitPhoto) -> list[_Found]:
+def _garments_find(outfit_photo: OutfitPhoto) -> tuple[list[_Found], bool]:
+    """The photo's garments, cut out, and whether the person parse helped the detector (someone wears them)."""
     source = _source_open(outfit_photo)
     small = source.copy()
     small.thumbnail((DETECT_SIZE, DETECT_SIZE), Image.Resampling.BILINEAR)
     to_source = source.width / small.width
-    detections = inference.detect([small], min_score=settings.OUTFIT_MIN_SCORE)[0]
+    detections, person_helped = inference.detect_photo(small, min_score=settings.OUTFIT_MIN_SCORE)
     detections = sorted(detections, key=lambda d: -d.score)[:MAX_DETECTIONS]
     found = []
     for i, det in enumerate(detections):
@@ -199,7 +200,7 @@ def _garments_find(outfit_photo: OutfitPhoto) -> list[_Found]:
         )
         if garment is not None:
             found.append(garment)
-    return found
+    return found, person_helped
 
 
 def _garment_cut(source: Image.Image, box, *, label: str, score: float, to_stored: float) -> _Found | None:
