@@ -443,3 +443,22 @@ def test_missing_person_model_files_are_warned_about_once_and_turn_the_help_off(
         inference.person_parser.cache_clear()
     warnings = [r for r in caplog.records if "without the person parse" in r.getMessage()]
     assert len(warnings) == 1 and "pose_landmark_full.tflite" in warnings[0].getMessage()
+
+
+def test_seed_demo_logs_the_flatlay_as_an_outfit_photo_once_without_a_worker(
+    users, monkeypatch, django_capture_on_commit_callbacks
+):
+    from closet.management.commands.seed_demo import seed_outfit_photo
+    from wearlog.tasks import detect_outfit_task
+
+    owner = users["shopper"]
+    queued = []
+    monkeypatch.setattr(detect_outfit_task, "delay", queued.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = seed_outfit_photo(shopper=owner)
+        again = seed_outfit_photo(shopper=owner)
+    assert queued == []  # nothing for a worker: the detection ran here
+    photo = OutfitPhoto.objects.get(owner=owner)
+    assert photo.status == "done" and photo.original_filename == FLATLAY.name
+    assert photo.detections.count() >= 2 and first == again and f"{photo.detections.count()} garments" in first
+    assert not OutfitPhoto.objects.exclude(owner=owner).exists()

@@ -51,8 +51,11 @@ def photo_taken_on(data: bytes) -> datetime.date | None:
         return None
 
 
-def outfit_photo_upload(*, owner, name: str, data: bytes, worn_on: datetime.date | None = None) -> OutfitPhoto:
-    """Validate and store an outfit photo, and queue its detection job once the transaction commits."""
+def outfit_photo_upload(
+    *, owner, name: str, data: bytes, worn_on: datetime.date | None = None, enqueue: bool = True
+) -> OutfitPhoto:
+    """Validate and store an outfit photo, and queue its detection job once the transaction commits
+    (``enqueue=False``: the caller runs ``outfit_photo_detect`` itself, as ``seed_demo`` does without a worker)."""
     from wearlog.tasks import detect_outfit_task
 
     normalised = photo_normalise(data, max_bytes=settings.MAX_UPLOAD_BYTES, max_pixels=settings.MAX_IMAGE_PIXELS)
@@ -72,7 +75,8 @@ def outfit_photo_upload(*, owner, name: str, data: bytes, worn_on: datetime.date
     try:
         with transaction.atomic():
             photo.save()
-            transaction.on_commit(lambda: detect_outfit_task.delay(photo.id))
+            if enqueue:
+                transaction.on_commit(lambda: detect_outfit_task.delay(photo.id))
     except Exception:
         photo.image.delete(save=False)
         raise

@@ -10,6 +10,7 @@ from shop.permissions import catalogue_editor_grant
 DEMO_DIR = Path(settings.BASE_DIR) / "closet" / "demo_photos"
 DEMO_CATALOG = Path(settings.BASE_DIR) / "shop" / "demo_catalog" / "catalog.csv"
 DEMO_SHOP = "Demo second-hand shop"
+DEMO_OUTFIT = Path(settings.BASE_DIR) / "tests" / "data" / "outfit-flatlay.jpg"  # three demo garments laid flat
 
 
 class Command(BaseCommand):
@@ -56,6 +57,19 @@ class Command(BaseCommand):
             f"{job.created_count} new, {job.updated_count} updated, {job.unchanged_count} unchanged products"
         )
         self.stdout.write(seed_stylist(shopper=user, password=password, shop=shop))
+        self.stdout.write(seed_outfit_photo(shopper=user))
+
+
+def seed_outfit_photo(*, shopper) -> str:
+    """The committed flat-lay as the shopper's logged outfit photo, detected here (no worker needed), once."""
+    from wearlog.models import OutfitPhoto
+    from wearlog.services import outfit_photo_detect, outfit_photo_upload
+
+    photo = OutfitPhoto.objects.filter(owner=shopper, original_filename=DEMO_OUTFIT.name).first()
+    if photo is None:
+        photo = outfit_photo_upload(owner=shopper, name=DEMO_OUTFIT.name, data=DEMO_OUTFIT.read_bytes(), enqueue=False)
+        photo = outfit_photo_detect(outfit_photo_id=photo.id)
+    return f"Demo outfit photo: {photo.detections.count()} garments found ({photo.status}{': ' + photo.error if photo.error else ''})"
 
 
 def seed_stylist(*, shopper, password: str, shop) -> str:
