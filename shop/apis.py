@@ -28,7 +28,6 @@ SearchPageSerializer = inline_serializer(
         "next": serializers.CharField(allow_null=True),
         "previous": serializers.CharField(allow_null=True),
         "plan": serializers.CharField(),
-        "index": serializers.CharField(help_text='HNSW index searched: "all", a category group, or "" (none)'),
         "filters": serializers.DictField(),
         "results": ProductSerializer(many=True),
     },
@@ -66,7 +65,6 @@ class ProductSearchApi(APIView):
                 "next": link(page + 1) if page * size < result.page.count else None,
                 "previous": link(page - 1) if page > 1 else None,
                 "plan": result.page.plan,
-                "index": result.page.index,
                 "filters": result.parsed.filters() if result.parsed else {},
                 "results": ProductSerializer(result.page.products, many=True).data,
             }

@@ -6,18 +6,19 @@ iterative scan: ``WHERE category = 'dress' ORDER BY embedding <=> q LIMIT 20`` w
 filter returns a short page or none. ``product_search`` plans around that from the filter's size:
 
 - no filter, or a filter most products pass: HNSW with ``ef_search`` raised so that the candidates,
-  after the filter, still hold the page (candidates = wanted / share passing x 3, at least 100, at most
+  after the filter, still hold the page (candidates = wanted / share passing x 5, at least 100, at most
   1000), tripled while the page is short;
 - a filter that leaves fewer than ``exact_below`` products, or needs more than 1000 candidates: an
   exact scan of just the products that pass the filter (the btree indexes find them; distances are
   computed for those rows only), which is both right and fast at that size;
 - if the HNSW candidates still fall short of the page, the same query runs exactly.
-A filter that keeps one category group (categories or groups all within it) searches that group's own
-partial HNSW index (``shop.models.group_index_name``), so the share that counts is the filter's share of
-the group, not of the catalogue: "shoes" no longer walks the whole catalogue's graph. The index walk keeps
-``EF_FACTOR`` times the candidates it returns, so the far end of a long candidate list is still nearly
-exact (a selective filter ranks from that far end). The plan and the index used are returned, so callers
-(and tests, and the benchmark) can see them.
+The index walk keeps ``EF_FACTOR`` times the candidates it returns, so the far end of a long candidate
+list is still nearly exact (a selective filter's page comes from that far end). The plan used is returned,
+so callers (and tests, and the benchmark) can see it.
+
+A partial HNSW index per category group was tried and measured at 1M rows (``bench_search``): for a query
+from outside the group (a shirt's vector under a shoes filter) the group's graph found only 44% of the true
+nearest shoes at ef_search 200 and 74% at 1000, against 100% for the exact fallback here, so it was dropped.
 """
 
 from __future__ import annotations
@@ -32,16 +33,14 @@ from django.db import connection, transaction
 from django.db.models import Q, QuerySet, Value
 from pgvector.django import CosineDistance
 
-from ml.taxonomy import GROUP_OF, OTHER_CATEGORY
-from shop.models import PRODUCT_GROUPS, Product
+from shop.models import Product
 
 EXACT_BELOW = 5000  # filtered sets smaller than this are scanned exactly
 MAX_EF_SEARCH = 1000  # pgvector's upper bound for hnsw.ef_search
 MIN_CANDIDATES = 100  # ef_search 40 (the default) gave recall@10 0.93 at 1M vectors, 64-100 gave 0.985
-SAFETY = 3.0  # neighbours are not a random sample: a filter's share near the query is often below its average
+SAFETY = 5.0  # neighbours are not a random sample: a filter's share near the query is often below its average
 COUNT_EXACT_BELOW = 50_000
 EF_FACTOR = 2  # hnsw.ef_search = EF_FACTOR x candidates (capped at MAX_EF_SEARCH)
-GROUP_INDEXES = True  # search a category group's partial index under a one-group filter (bench_search turns it off)
 OWNED_LIKE_MAX_DISTANCE = 0.44  # shop-space cosine distance of "the same kind of thing"; see garments_like
 
 
@@ -77,7 +76,6 @@ class SearchPage:
     count: int  # products passing the filter (all of them are ranked)
     plan: str  # browse, exact, hnsw, hnsw+exact
     count_is_estimate: bool = False
-    index: str = ""  # the HNSW index searched: "all", or the category group of a partial index
 
 
 def product_queryset(f: ProductFilter) -> QuerySet[Product]:
@@ -122,19 +120,13 @@ def product_search(
     need = offset + limit
     if count == 0 or offset >= count:
         return SearchPage([], count, "exact", estimated)
-    group = single_group(filters) if GROUP_INDEXES else None
-    searched = Product.objects.filter(shop_embedding__isnull=False)
-    if group:
-        searched = searched.filter(category_group=group)
-    only_the_index_filter = filters.is_empty() or filters == ProductFilter(groups=[group])
-    total = count if only_the_index_filter else _count(searched)[0]
+    total = count if filters.is_empty() else _count(Product.objects.filter(shop_embedding__isnull=False))[0]
     share = min(count / max(total, 1), 1.0)
     candidates = max(MIN_CANDIDATES, math.ceil(need / share * SAFETY))
     if count < exact_below or candidates > MAX_EF_SEARCH:
         return SearchPage(_exact(qs, vector, offset, limit), count, "exact", estimated)
-    index = group or "all"
     while True:  # widen the candidate pool before giving up on the index
-        ids = hnsw_candidates(vector, candidates, group=group)
+        ids = hnsw_candidates(vector, candidates)
         ranked = list(
             qs.filter(id__in=ids)
             .select_related("shop")
@@ -142,18 +134,10 @@ def product_search(
             .order_by("distance", "id")[:need]
         )
         if len(ranked) >= min(need, count):
-            return SearchPage(ranked[offset:need], count, "hnsw", estimated, index)
+            return SearchPage(ranked[offset:need], count, "hnsw", estimated)
         if candidates >= MAX_EF_SEARCH:
-            return SearchPage(_exact(qs, vector, offset, limit), count, "hnsw+exact", estimated, index)
+            return SearchPage(_exact(qs, vector, offset, limit), count, "hnsw+exact", estimated)
         candidates = min(candidates * 3, MAX_EF_SEARCH)
-
-
-def single_group(f: ProductFilter) -> str | None:
-    """The one category group every product passing the filter belongs to, if the filter pins one."""
-    groups = {GROUP_OF.get(c, OTHER_CATEGORY) for c in f.categories}
-    if f.groups:
-        groups = (groups & set(f.groups)) if groups else set(f.groups)
-    return next(iter(groups)) if len(groups) == 1 and next(iter(groups)) in PRODUCT_GROUPS else None
 
 
 def _count(qs: QuerySet) -> tuple[int, bool]:
@@ -166,22 +150,17 @@ def _count(qs: QuerySet) -> tuple[int, bool]:
     return estimate, True
 
 
-def hnsw_candidates(vector: np.ndarray, k: int, group: str | None = None) -> list[int]:
-    """The k nearest products by the HNSW index (of one category group's partial index when ``group``).
+def hnsw_candidates(vector: np.ndarray, k: int) -> list[int]:
+    """The k nearest products of any kind by the HNSW index.
 
     ``hnsw.ef_search`` is EF_FACTOR x k (40 to 1000): with ef_search = k the last of the k are often not
     the true k-th nearest, and a selective filter's page comes from there.
     """
     literal = "[" + ",".join(f"{x:.7g}" for x in np.asarray(vector, dtype=np.float32)) + "]"
-    where = ""
-    if group is not None:
-        if group not in PRODUCT_GROUPS:
-            raise ValueError(f"no partial index for the group {group!r}")
-        where = f"WHERE category_group = '{group}'"  # a literal (checked above), so the planner can match the index
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(f"SET LOCAL hnsw.ef_search = {int(min(max(k * EF_FACTOR, 40), MAX_EF_SEARCH))}")
         cur.execute(
-            f"SELECT id FROM shop_product {where} ORDER BY shop_embedding <=> %s::vector LIMIT %s",
+            "SELECT id FROM shop_product ORDER BY shop_embedding <=> %s::vector LIMIT %s",
             [literal, int(k)],
         )
         return [r[0] for r in cur.fetchall()]

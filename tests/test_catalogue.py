@@ -202,9 +202,7 @@ def _synthetic_catalogue(n=3000, share=0.1, seed=0):
     from shop.inference import shop_vectors
 
     rng = np.random.default_rng(seed)
-    real = np.stack(
-        [np.asarray(v, dtype=np.float32) for v in Product.objects.values_list("embedding", flat=True)]
-    )
+    real = np.stack([np.asarray(v, dtype=np.float32) for v in Product.objects.values_list("embedding", flat=True)])
     base = shop_vectors(real)
     vecs = base[rng.integers(0, len(base), n)] + rng.normal(0, 0.08, (n, base.shape[1])).astype(np.float32)
     vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
@@ -231,7 +229,7 @@ def _synthetic_catalogue(n=3000, share=0.1, seed=0):
 
 
 def test_filtered_vector_search_returns_full_pages(demo_shop):
-    vecs, n_dresses = _synthetic_catalogue()
+    vecs, n_dresses = _synthetic_catalogue(share=0.15)  # few enough that HNSW needs ~700 candidates
     query = vecs[7]
     f = selectors.ProductFilter(categories=["dress"], shop="synthetic")
 
@@ -268,7 +266,7 @@ def test_filtered_vector_search_returns_full_pages(demo_shop):
 
     # unfiltered and a broad filter use the index once the catalogue is past the exact-scan size
     broad = selectors.ProductFilter(categories=["tshirt"])
-    assert selectors.product_search(vector=query, filters=broad, limit=20).plan == "exact"  # 2,850 < 5,000
+    assert selectors.product_search(vector=query, filters=broad, limit=20).plan == "exact"  # under 5,000 rows pass
     page = selectors.product_search(vector=query, filters=broad, limit=20, exact_below=1000)
     assert page.plan == "hnsw" and len(page.products) == 20
     everything = selectors.product_search(vector=query, filters=selectors.ProductFilter(), limit=20, exact_below=1000)
@@ -313,7 +311,9 @@ def test_complete_the_look_builds_graded_boards_of_complementary_products(demo_s
 
 
 @pytest.mark.django_db(transaction=True)
-def test_only_catalogue_editors_edit_the_catalogue_and_imports_run_on_a_real_worker(demo_shop, users, api_for, worker, tmp_path):
+def test_only_catalogue_editors_edit_the_catalogue_and_imports_run_on_a_real_worker(
+    demo_shop, users, api_for, worker, tmp_path
+):
     shopper = api_for(users["shopper"])
     product = Product.objects.first()
     assert shopper.get(f"/api/shop/products/{product.id}/").status_code == 200

@@ -14,10 +14,9 @@ towards recall when it passes the filter and is at least as near as the true k-t
 Measured, in one run: the load (binary COPY with the HNSW indexes dropped), the index build (the
 migration's definition, same name), recall@k / p50 / p95 / QPS of the bare HNSW query per
 ``hnsw.ef_search``, and of ``shop.selectors.product_search`` itself, unfiltered and under each filter,
-against its own exact plan. The baseline beside it, in the same run: product_search as it was before the
-per-group partial indexes and ``EF_FACTOR`` (one index, ef_search = candidates), measured before those
-indexes are built; then their build (time, size) and product_search as shipped. One connection, queries
-one after another, caches warm.
+against its own exact plan. Beside each, in the same run and right after it (so both see the same load):
+the baseline, product_search with its earlier settings (``SAFETY`` 3, ``EF_FACTOR`` 1: ef_search = the
+candidates). One connection, queries one after another, caches warm.
 
 It runs only on a database whose catalogue holds nothing but its own rows, and deletes them at the end
 unless --keep (then --clean deletes them).
@@ -49,7 +48,7 @@ from shop.selectors import ProductFilter, product_search
 
 BENCH_SHOP = ("Search benchmark", "search-benchmark")  # name, slug: the only shop whose rows it touches
 INDEX_NAME = "product_shop_embedding_hnsw"
-GROUP_INDEX_PREFIX = "product_hnsw_"  # shop.models.group_index_name
+BASELINE = {"SAFETY": 3.0, "EF_FACTOR": 1}  # product_search's settings before EF_FACTOR / SAFETY 5
 TARGET_RECALL = 0.95
 NO_EXACT_CAP = 10**12  # exact_below that sends product_search down its exact plan
 
@@ -160,9 +159,8 @@ class Command(BaseCommand):
         t_start, load_start = time.perf_counter(), os.getloadavg()
         self._refuse_a_real_catalogue()
         migration_index = next(i for i in Product._meta.indexes if i.name == INDEX_NAME)
-        group_indexes = [i for i in Product._meta.indexes if i.name.startswith(GROUP_INDEX_PREFIX)]
         if opts["clean"]:
-            self._clear(self._bench_shop(), recreate=[migration_index, *group_indexes])
+            self._clear(self._bench_shop(), recreate=[migration_index])
             Shop.objects.filter(slug=BENCH_SHOP[1]).delete()
             return
         ef_values = sorted({int(x) for x in opts["ef_search"].split(",")})
@@ -206,27 +204,20 @@ class Command(BaseCommand):
             sweep, chosen = shipped.pop("hnsw_by_ef_search"), shipped.pop("chosen_ef_search")
             shipped["sweep"] = "see unfiltered.hnsw"
 
-            _log("baseline: product_search with one index and ef_search = candidates")
-            with _search_settings(group_indexes=False, ef_factor=1):
-                baseline_unfiltered = _score(_app_timer(ProductFilter(), k), queries, truth, judge)
-                baseline = {
-                    name: _measure_filtered(
-                        f, masks[name], queries, truth_filtered[name], judge, k, nq_filtered, nq_exact=0
-                    )[0]
-                    for name, f in FILTERS.items()
-                }
-            group_build = pg.build_group_indexes(group_indexes, opts)
-            _log(f"group indexes: {group_build['build_s']:.1f}s, {group_build['mb']:.0f} MB")
-
             _log("product_search, unfiltered")
             unfiltered = _measure_unfiltered(queries, truth, judge, k, nq_exact, sweep, chosen)
-            unfiltered["product_search_baseline"] = baseline_unfiltered
-            filtered, exact_filtered = {}, {}
+            with _search_settings(**BASELINE):
+                unfiltered["product_search_baseline"] = _score(_app_timer(ProductFilter(), k), queries, truth, judge)
+            filtered, exact_filtered, baseline = {}, {}, {}
             for name, f in FILTERS.items():
                 _log(f"product_search, filter {name}")
                 filtered[name], exact_filtered[name] = _measure_filtered(
                     f, masks[name], queries, truth_filtered[name], judge, k, nq_filtered, nq_exact
                 )
+                with _search_settings(**BASELINE):
+                    baseline[name] = _measure_filtered(
+                        f, masks[name], queries, truth_filtered[name], judge, k, nq_filtered, nq_exact=0
+                    )[0]
 
             result = {
                 "n": len(cat.base),
@@ -261,7 +252,7 @@ class Command(BaseCommand):
                 "host": {"cpus": os.cpu_count(), "loadavg_1m_at_start": round(load_start[0], 2)},
                 "index_builds": index_runs,
                 "unfiltered": unfiltered,
-                "group_indexes": group_build,
+                "baseline_settings": BASELINE,
                 "filtered": filtered,
                 "exact_filtered": exact_filtered,
                 "filtered_baseline": baseline,
@@ -278,7 +269,7 @@ class Command(BaseCommand):
         finally:
             if not opts["keep"]:
                 _log("deleting the benchmark's rows")
-                self._clear(shop, recreate=[migration_index, *group_indexes])
+                self._clear(shop, recreate=[migration_index])
                 shop.delete()
             pg.close()
         result["host"]["loadavg_1m_at_end"] = round(os.getloadavg()[0], 2)
@@ -346,11 +337,7 @@ class Command(BaseCommand):
             cur.execute("SELECT count(*) FROM shop_product WHERE shop_id <> %s", [shop.id])
             if others := cur.fetchone()[0]:
                 raise CommandError(f"{others} products that are not the benchmark's appeared; nothing deleted")
-            for index in [
-                INDEX_NAME,
-                *(i.name for i in Product._meta.indexes if i.name.startswith(GROUP_INDEX_PREFIX)),
-            ]:
-                cur.execute(f"DROP INDEX IF EXISTS {index}")
+            cur.execute(f"DROP INDEX IF EXISTS {INDEX_NAME}")
             truncated = _truncate_if_unreferenced(cur, "shop_product")
             if not truncated:
                 cur.execute("DELETE FROM shop_product WHERE shop_id = %s", [shop.id])
@@ -639,8 +626,7 @@ def _app_timer(f: ProductFilter, k: int, exact_below: int | None = None):
         t0 = time.perf_counter()
         page = product_search(vector=v, filters=f, offset=0, limit=k, **extra)
         elapsed = time.perf_counter() - t0
-        plan = f"{page.plan}@{page.index}" if page.index else page.plan
-        return elapsed, [p.id for p in page.products], plan, page.count, page.count_is_estimate
+        return elapsed, [p.id for p in page.products], page.plan, page.count, page.count_is_estimate
 
     return run
 
@@ -684,8 +670,8 @@ def _warm_up(queries, ef_search, k) -> None:
 class _search_settings:  # noqa: N801 - used as a context manager
     """product_search with other settings for a while (the baseline), restored after."""
 
-    def __init__(self, group_indexes: bool, ef_factor: int):
-        self.new = {"GROUP_INDEXES": group_indexes, "EF_FACTOR": ef_factor}
+    def __init__(self, **settings):
+        self.new = settings
 
     def __enter__(self):
         self.old = {name: getattr(selectors, name) for name in self.new}
@@ -787,32 +773,6 @@ class _Postgres:
                 "build_backend_peak_rss_mb": watch.peak_mb["backend"],
                 "build_parallel_workers_peak_rss_mb": watch.peak_mb["workers"],
             },
-        }
-
-    def build_group_indexes(self, indexes, opts) -> dict:
-        """The per-category-group partial HNSW indexes, one after another: time, size, rows each."""
-        per_group = {}
-        with connection.cursor() as cur:
-            cur.execute("SET maintenance_work_mem = %s", [opts["maintenance_work_mem"]])
-            cur.execute(f"SET max_parallel_maintenance_workers = {int(opts['build_workers'])}")
-            for index in indexes:
-                group = index.condition.children[0][1]
-                cur.execute(f"DROP INDEX IF EXISTS {index.name}")
-                t0 = time.perf_counter()
-                cur.execute(_create_sql(index))
-                seconds = time.perf_counter() - t0
-                cur.execute("SELECT count(*) FROM shop_product WHERE category_group = %s", [group])
-                per_group[group] = {
-                    "rows": cur.fetchone()[0],
-                    "build_s": round(seconds, 1),
-                    "mb": self.mb(f"pg_relation_size('{index.name}')"),
-                }
-            cur.execute("RESET maintenance_work_mem")
-            cur.execute("RESET max_parallel_maintenance_workers")
-        return {
-            "build_s": round(sum(g["build_s"] for g in per_group.values()), 1),
-            "mb": round(sum(g["mb"] for g in per_group.values()), 1),
-            "per_group": per_group,
         }
 
     def backend_peak_rss_mb(self) -> float | None:
