@@ -55,7 +55,7 @@ def evaluate_dir(detector: Detector, root: Path, min_score: float = MIN_SCORE, p
                 person = parse(np.asarray(photo))
                 helped = person_help(look.detections, person, look.class_scores)
                 people += person is not None
-                changed += helped != look.detections or [d.box for d in helped] != [d.box for d in look.detections]
+                changed += helped != look.detections  # boxes, labels, scores (not the class scores)
                 detections += [(im["id"], d.label, d.score, d.box) for d in look.detections]
                 helped_detections += [(im["id"], d.label, d.score, d.box) for d in helped]
         print(f"{s + len(chunk)}/{len(images)}", file=sys.stderr, end="\r")
