@@ -8,13 +8,12 @@ EfficientNet-Lite0, for ModaNet's 13 classes. The app calls::
 On a photo of someone wearing the garments, the person parse (ml.person) helps::
 
     look = det.look(photo, min_score=0.3)  # detections with every class's score, and scores for any box
-    person_help(look.detections, ml.person.parse(rgb), look.class_scores)  # rules in person_help.py
+    person_help(look.detections, ml.person.parse(rgb), look.class_scores)  # from ml.detect.person_help
 
 See train.py for the training data and data.py for how the flat-lay composites are made.
 """
 
 from ml.detect.labels import APP_CATEGORY, CLASSES
-from ml.detect.person_help import person_help
 from ml.detect.predict import DEFAULT_WEIGHTS, Detection, Detector, PhotoLook, load_detector
 
 __all__ = [
@@ -25,5 +24,4 @@ __all__ = [
     "Detector",
     "PhotoLook",
     "load_detector",
-    "person_help",
 ]
