@@ -120,6 +120,13 @@ def _write_set(root: Path, n: int = 2):
         Image.fromarray(m).save(root / "mask" / f"p{i}.png")
 
 
+def _evaluate_cutout(data, weights) -> subprocess.CompletedProcess:
+    args = ["--data", str(data), "--weights", str(weights), "--threads", "1"]
+    return subprocess.run(
+        [sys.executable, "-m", "ml.evaluate", "cutout", *args], cwd=REPO, capture_output=True, text=True, check=True
+    )
+
+
 def test_evaluate_cutout_cli(tmp_path):
     """The JSON of ``python -m ml.evaluate cutout``: both methods scored on the same photos.
 
@@ -130,25 +137,7 @@ def test_evaluate_cutout_cli(tmp_path):
     torch.manual_seed(0)
     weights = tmp_path / "seg.pt"
     save_checkpoint(weights, GarmentSegmenter(SegmentConfig()).eval(), SegmentConfig(), {})
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ml.evaluate",
-            "cutout",
-            "--data",
-            str(tmp_path / "set"),
-            "--weights",
-            str(weights),
-            "--threads",
-            "1",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    result = json.loads(out.stdout)
+    result = json.loads(_evaluate_cutout(tmp_path / "set", weights).stdout)
     assert result["n"] == 2 and result["stems"] == ["p0", "p1"]
     for scores in (result, result["grabcut"]):
         assert 0 <= scores["iou"] <= 1 and 0 <= scores["boundary_f1"] <= 1 and scores["ms_per_photo"] > 0
@@ -171,24 +160,7 @@ def test_evaluate_cutout_rejects_missing_masks(tmp_path):
 def test_evaluate_cutout_without_learned_weights_scores_grabcut(tmp_path):
     """No learned weights are shipped: the command still scores the app's cut-out (GrabCut) and says so."""
     _write_set(tmp_path / "set")
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ml.evaluate",
-            "cutout",
-            "--data",
-            str(tmp_path / "set"),
-            "--weights",
-            str(tmp_path / "absent.pt"),
-            "--threads",
-            "1",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    out = _evaluate_cutout(tmp_path / "set", tmp_path / "absent.pt")
     result = json.loads(out.stdout)
     assert result["method"] == "grabcut" and result["learned"] is None and result["n"] == 2
     assert result["iou"] > 0.85 and result["boundary_f1"] > 0.8
