@@ -131,6 +131,16 @@ class EfficientNetLite0(nn.Module):
             x = block(x)
         return x
 
+    def tapped(self, x: torch.Tensor, taps: tuple[int, ...] | list[int]) -> list[torch.Tensor]:
+        """The outputs of blocks ``taps`` (ascending indexes), for decoders and detection heads."""
+        h = self.stem(x)
+        out, start = [], 0
+        for tap in taps:
+            h = self.run_blocks(h, start, tap + 1)
+            start = tap + 1
+            out.append(h)
+        return out
+
     def head(self, x: torch.Tensor) -> torch.Tensor:
         x = F.relu6(self._bn1(self._conv_head(x)))  # (B, 1280, h, w)
         return x.mean((2, 3))  # (B, 1280)

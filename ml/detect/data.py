@@ -25,7 +25,6 @@ closet photos; training uses neither.
 from __future__ import annotations
 
 import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +33,7 @@ import numpy as np
 from PIL import Image
 
 from ml.detect.labels import ARTICLE_TYPES, CLASSES, CLOSET_LABELS
-from ml.segment.data import _jitter, background_crop, is_heldout, load_products, product_rows
+from ml.segment.data import _jitter, background_crop, camera_noise, is_heldout, load_products, product_rows
 
 # a garment's long side over the frame's when it lies alone; shrunk when the photo holds more
 CLASS_FILL = {
@@ -165,19 +164,10 @@ def flatlay(
             continue  # mostly hidden: a garment nobody could box
         boxes.append([xs.min(), ys.min(), xs.max() + 1, ys.max() + 1])
         keep.append(labels[i])
-    if not white:
-        if rng.random() < 0.4:  # uneven light across the photo
-            ramp = np.linspace(rng.uniform(0.7, 1.0), rng.uniform(1.0, 1.2), size, dtype=np.float32)
-            canvas = canvas * (ramp[None, :, None] if rng.random() < 0.5 else ramp[:, None, None])
-        if rng.random() < 0.3:
-            canvas = cv2.GaussianBlur(canvas, (0, 0), sigmaX=rng.uniform(0.3, 1.0))
-        if rng.random() < 0.5:
-            canvas = canvas + rng.normal(0, rng.uniform(1, 5), canvas.shape).astype(np.float32)
-    out = np.clip(canvas, 0, 255).astype(np.uint8)
-    if rng.random() < 0.5:
-        buf = io.BytesIO()
-        Image.fromarray(out).save(buf, format="JPEG", quality=int(rng.integers(60, 95)))
-        out = np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"))
+    if not white and rng.random() < 0.4:  # uneven light across the photo
+        ramp = np.linspace(rng.uniform(0.7, 1.0), rng.uniform(1.0, 1.2), size, dtype=np.float32)
+        canvas = canvas * (ramp[None, :, None] if rng.random() < 0.5 else ramp[:, None, None])
+    out = camera_noise(canvas, rng, white, max_blur=1.0, max_noise=5)
     return Example(out, np.array(boxes, np.float32).reshape(-1, 4), np.array(keep, np.int64))
 
 

@@ -91,13 +91,7 @@ class GarmentDetector(nn.Module):
 
     @torch.no_grad()
     def features(self, x: torch.Tensor) -> list[torch.Tensor]:
-        h = self.backbone.stem(x)
-        out, start = [], 0
-        for tap in self.config.taps:
-            h = self.backbone.run_blocks(h, start, tap + 1)
-            start = tap + 1
-            out.append(h)
-        return out  # (B, 112, S/16, S/16), (B, 320, S/32, S/32)
+        return self.backbone.tapped(x, self.config.taps)  # (B, 112, S/16, S/16), (B, 320, S/32, S/32)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return self.head(self.features(x))

@@ -199,14 +199,21 @@ def composite(
             bg, fg = bg * light, fg * light
     a = canvas_alpha[..., None]
     out = fg * a + bg * (1 - a)
+    out = camera_noise(out, rng, white, max_blur=1.2, max_noise=6)
+    return out, (canvas_alpha > 0.5).astype(np.uint8)
+
+
+def camera_noise(img: np.ndarray, rng: np.random.Generator, white: bool, max_blur: float, max_noise: float):
+    """A composite as a phone would save it: sometimes blurred and grainy (not on a white page), sometimes
+    JPEG-compressed. Float (H, W, 3) in, uint8 out."""
     if not white:
         if rng.random() < 0.3:
-            out = cv2.GaussianBlur(out, (0, 0), sigmaX=rng.uniform(0.3, 1.2))
+            img = cv2.GaussianBlur(img, (0, 0), sigmaX=rng.uniform(0.3, max_blur))
         if rng.random() < 0.5:
-            out = out + rng.normal(0, rng.uniform(1, 6), out.shape).astype(np.float32)
-    out = np.clip(out, 0, 255).astype(np.uint8)
+            img = img + rng.normal(0, rng.uniform(1, max_noise), img.shape).astype(np.float32)
+    out = np.clip(img, 0, 255).astype(np.uint8)
     if rng.random() < 0.5:
         buf = io.BytesIO()
         Image.fromarray(out).save(buf, format="JPEG", quality=int(rng.integers(60, 95)))
         out = np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"))
-    return out, (canvas_alpha > 0.5).astype(np.uint8)
+    return out

@@ -84,13 +84,7 @@ class GarmentSegmenter(nn.Module):
 
     @torch.no_grad()
     def features(self, x: torch.Tensor) -> list[torch.Tensor]:
-        h = self.backbone.stem(x)
-        out, start = [], 0
-        for tap in self.config.taps:
-            h = self.backbone.run_blocks(h, start, tap + 1)
-            start = tap + 1
-            out.append(h)
-        return out
+        return self.backbone.tapped(x, self.config.taps)
 
     def decode(self, feats: list[torch.Tensor], x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return self.decoder(feats, x)
