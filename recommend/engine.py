@@ -66,6 +66,7 @@ class Item:
     colours: list[dict]
     vector: np.ndarray  # (384,) text-space embedding, for the grader and the wish
     features: np.ndarray  # taste features (ml.taste.item_features)
+    extra: np.ndarray | None = None  # the grader's colour/pattern features (ml.outfit.features.garment_extra)
 
 
 @dataclass
@@ -186,7 +187,7 @@ def context_bonus(outfit: list[Item], req: Request) -> tuple[float, list[str]]:
 
 
 def grader_inputs(outfit: list[Item]) -> list[dict]:
-    return [{"text_embedding": i.vector, "slot": i.slot} for i in outfit]
+    return [{"text_embedding": i.vector, "slot": i.slot, "extra": i.extra} for i in outfit]
 
 
 def suggest(items: list[Item], req: Request, grader, taste=None) -> list[Suggestion]:

@@ -13,9 +13,10 @@ def closet_items(*, owner, considering: bool = False) -> list[engine.Item]:
     Items being considered for purchase are not in the closet yet: left out unless asked for.
     """
     from ml.outfit import slot_for_category
+    from ml.outfit.features import garment_extra
 
     rows = Garment.objects.filter(owner=owner, style_embedding__isnull=False, considering=considering).values(
-        "id", "category", "category_group", "colours", "style_embedding", "name_embedding"
+        "id", "category", "category_group", "colours", "colour_names", "attributes", "style_embedding", "name_embedding"
     )
     return [
         engine.Item(
@@ -25,6 +26,7 @@ def closet_items(*, owner, considering: bool = False) -> list[engine.Item]:
             colours=r["colours"],
             vector=_item_vector(r["style_embedding"], r["name_embedding"]),
             features=item_features(r["category"], r["colours"]),
+            extra=garment_extra(r["colour_names"], r["attributes"]),
         )
         for r in rows
     ]

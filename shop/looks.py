@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ml.outfit import slot_for_category
+from ml.outfit.features import product_extra
 from ml.taxonomy import CLASSES, GROUP_OF
 from shop.models import Product
 
@@ -41,6 +42,7 @@ class Anchor:
     slot: str
     gender: str = ""
     exclude_product: int | None = None
+    extra: np.ndarray | None = None  # colour/pattern (ml.outfit.features: garment_extra or product_extra)
 
 
 @dataclass
@@ -50,7 +52,16 @@ class Board:
     contributions: list[float]  # anchor first, then the products
 
 
-def _pool(slot: str, anchor: Anchor, rng: np.random.Generator) -> list[tuple[int, np.ndarray]]:
+def product_item(slot: str, vector, title: str, base_colour: str, colour_terms: list, attributes: dict) -> dict:
+    """A product as a grader item: its title's vector, its slot and its colour/pattern features."""
+    return {
+        "text_embedding": np.asarray(vector, dtype=np.float32),
+        "slot": slot,
+        "extra": product_extra(title, base_colour, colour_terms, attributes),
+    }
+
+
+def _pool(slot: str, anchor: Anchor, rng: np.random.Generator) -> list[tuple[int, dict]]:
     qs = Product.objects.filter(
         status=Product.Status.READY,
         in_stock=True,
@@ -61,30 +72,30 @@ def _pool(slot: str, anchor: Anchor, rng: np.random.Generator) -> list[tuple[int
         qs = qs.filter(gender__in=[anchor.gender, "unisex", ""])
     if anchor.exclude_product:
         qs = qs.exclude(id=anchor.exclude_product)
-    rows = list(qs.order_by("id").values_list("id", "style_embedding"))
+    rows = list(
+        qs.order_by("id").values_list("id", "style_embedding", "title", "base_colour", "colour_terms", "attributes")
+    )
     if len(rows) > MAX_POOL:
         rows = [rows[i] for i in sorted(rng.choice(len(rows), MAX_POOL, replace=False))]
-    return [(pid, np.asarray(v, dtype=np.float32)) for pid, v in rows]
+    return [(pid, product_item(slot, *fields)) for pid, *fields in rows]
 
 
 def complete_the_look(anchor: Anchor, grader, boards: int = 3, seed: int = 0) -> list[Board]:
     rng = np.random.default_rng(seed)
-    head = {"text_embedding": anchor.vector, "slot": anchor.slot}
-    best: dict[str, list[tuple[int, np.ndarray]]] = {}
+    head = {"text_embedding": anchor.vector, "slot": anchor.slot, "extra": anchor.extra}
+    best: dict[str, list[tuple[int, dict]]] = {}
     for slot in COMPLETES.get(anchor.slot, []):
         pool = _pool(slot, anchor, rng)
         if not pool:
             continue
-        pair_scores = grader.score_many([[head, {"text_embedding": v, "slot": slot}] for _, v in pool])
+        pair_scores = grader.score_many([[head, item] for _, item in pool])
         order = np.argsort([-s for s, _ in pair_scores])[: PER_SLOT * boards]
         best[slot] = [pool[i] for i in order]
     if not best:
         return []
     slots = list(best)
     combos = list(itertools.product(*[best[s] for s in slots]))[:2000]
-    graded = grader.score_many(
-        [[head] + [{"text_embedding": v, "slot": s} for s, (_, v) in zip(slots, combo)] for combo in combos]
-    )
+    graded = grader.score_many([[head] + [item for _, item in combo] for combo in combos])
     ranked = sorted(zip(graded, combos), key=lambda g: -g[0][0])
     chosen, used = [], set()
     for (score, contributions), combo in ranked:

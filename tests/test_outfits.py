@@ -238,3 +238,33 @@ def test_an_items_own_name_joins_its_vector_for_the_grader(worker, users, api_fo
     wait_for(lambda: Garment.objects.get(id=shirt.id).name_embedding is not None)
     after = {i.id: i.vector for i in closet_items(owner=users["shopper"])}[shirt.id]
     assert abs(float(after @ after) - 1) < 1e-4 and float(after @ before) < 0.999
+
+
+@pytest.mark.django_db
+def test_the_graders_items_carry_each_garments_colours_and_pattern(users, make_garment):
+    import numpy as np
+
+    from ml.outfit.features import name_extra
+    from recommend.engine import grader_inputs
+    from recommend.selectors import closet_items
+
+    shirt = make_garment(users["shopper"], "shirt")
+    Garment.objects.filter(id=shirt.id).update(
+        colour_names=["navy", "white"], attributes={**shirt.attributes, "pattern": {"value": "striped"}}
+    )
+    [item] = [i for i in closet_items(owner=users["shopper"]) if i.id == shirt.id]
+    [graded] = grader_inputs([item])
+    assert np.array_equal(graded["extra"], name_extra("navy white striped shirt"))
+    assert graded["slot"] == "top" and len(graded["text_embedding"]) == 384
+
+
+def test_complete_the_look_grades_a_product_with_its_colours_and_pattern():
+    import numpy as np
+
+    from ml.outfit.features import name_extra
+    from shop.looks import product_item
+
+    title = "Roadster Men Navy Blue Striped Shirt"
+    item = product_item("top", [0.0] * 384, title, "Navy Blue", ["navy blue", "navy", "blue"], {})
+    assert item["slot"] == "top" and item["text_embedding"].shape == (384,)
+    assert np.array_equal(item["extra"], name_extra("navy striped"))

@@ -8,8 +8,10 @@ The app calls::
 
 ``text_embedding`` is the item's 384-d all-MiniLM-L6-v2 vector: ``ml.text_encoder`` on its name, or
 ``ml.bridge`` on its photo. ``slot`` is one of ``SLOTS`` (``slot_for_category`` maps the app taxonomy).
-An optional ``extra`` vector (``config.extra_dim``) is zeros when absent. ``contributions`` are the
-per-item terms whose sum is the outfit logit (score = sigmoid(sum)); the lowest is the weakest item.
+An optional ``extra`` vector is the item's colour families and pattern (``ml.outfit.features``:
+``garment_extra``, ``product_extra``, ``name_extra``); zeros when absent, and ignored by graders trained
+before it existed (``config.extra_features`` empty). ``contributions`` are the per-item terms whose sum is
+the outfit logit (score = sigmoid(sum)); the lowest is the weakest item.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import torch
 
 from ml.outfit.checkpoint import load_checkpoint, save_checkpoint
 from ml.outfit.config import OutfitConfig
+from ml.outfit.features import reads_extra
 from ml.outfit.model import OutfitGrader
 from ml.outfit.slots import SLOTS, slot_for_category
 
@@ -32,11 +35,12 @@ def pad_outfits(outfits: list[list[dict]], config: OutfitConfig) -> tuple[torch.
     slot = np.zeros((b, n, len(config.slots)), np.float32)
     extra = np.zeros((b, n, config.extra_dim), np.float32)
     mask = np.zeros((b, n), bool)
+    use_extra = reads_extra(config)
     for i, outfit in enumerate(outfits):
         for j, item in enumerate(outfit):
             text[i, j] = item["text_embedding"]
             slot[i, j, config.slots.index(item["slot"])] = 1.0
-            if item.get("extra") is not None:
+            if use_extra and item.get("extra") is not None:
                 extra[i, j] = item["extra"]
             mask[i, j] = True
     return tuple(torch.from_numpy(a) for a in (text, slot, extra, mask))

@@ -11,7 +11,9 @@ from ml.outfit.slots import SLOTS
 class OutfitConfig:
     text_dim: int = 384  # all-MiniLM-L6-v2 space (item names, or photos through ml.bridge)
     slots: list[str] = field(default_factory=lambda: list(SLOTS))
-    extra_dim: int = 16  # optional per-item features (colour, attributes); zeros when the app has none
+    extra_dim: int = 16  # per-item features (ml.outfit.features: colour families, pattern)
+    # which features fill ``extra``: "" = none, always zeros (checkpoints before they existed)
+    extra_features: str = ""
     d_model: int = 64  # type-aware embedding size
     hidden: int = 256  # item MLP width
     dropout: float = 0.2

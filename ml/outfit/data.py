@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ml.outfit.features import EXTRA_DIM
 from ml.outfit.slots import SLOTS, maryland_slot, polyvore_slot
 
 TEST_FILE = "test_no_dup_with_category_3more_name.json"
@@ -92,10 +93,15 @@ def split_maryland(outfits: list[Outfit]) -> dict[str, list[Outfit]]:
 
 
 class ItemTable:
-    """Items as rows: embedding (384,) and slot index; outfits become lists of row ids."""
+    """Items as rows: embedding (384,), slot index and extra features; outfits become lists of row ids."""
 
-    def __init__(self, embeddings: np.ndarray, slots: list[str], names: list[str]) -> None:
+    def __init__(
+        self, embeddings: np.ndarray, slots: list[str], names: list[str], extras: np.ndarray | None = None
+    ) -> None:
         self.embeddings = embeddings.astype(np.float32)
+        self.extras = (
+            np.zeros((len(names), EXTRA_DIM), np.float32) if extras is None else extras.astype(np.float32)
+        )  # (rows, EXTRA_DIM), ml.outfit.features
         self.slot_index = np.array([SLOTS.index(s) for s in slots], dtype=np.int64)
         self.names = names
         self.pools = {s: np.flatnonzero(self.slot_index == i) for i, s in enumerate(SLOTS)}

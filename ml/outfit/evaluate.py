@@ -4,6 +4,7 @@
 either ../shared/data/polyvore/maryland (its held-out split; outfits the checkpoint trained on are left
 out) or the original Maryland layout (``label/test_no_dup.json``, photos at ``images/<set_id>/<index>.jpg``):
 items with a photo are graded from it (garment-category embedding -> ml.bridge), the others from names.
+Every item's ``extra`` features (colour, pattern) come from its name (``ml.outfit.features.name_extra``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from ml.outfit.data import (
     same_slot_swap,
     split_maryland,
 )
+from ml.outfit.features import name_extra, reads_extra
 from ml.outfit.model import OutfitGrader
 
 PROTOCOL = (
@@ -62,7 +64,10 @@ def row_tensors(table: ItemTable, outfits: list[list[int]], config: OutfitConfig
         mask[i, : len(rows)] = True
     text = torch.from_numpy(table.embeddings[idx])  # (B, N, T)
     slot = torch.nn.functional.one_hot(torch.from_numpy(table.slot_index[idx]), len(config.slots)).float()
-    extra = torch.zeros(b, n, config.extra_dim)
+    if reads_extra(config):
+        extra = torch.from_numpy(table.extras[idx])  # (B, N, E)
+    else:
+        extra = torch.zeros(b, n, config.extra_dim)
     return text, slot, extra, torch.from_numpy(mask)
 
 
@@ -125,7 +130,10 @@ def embed_items(outfits: list[Outfit], bridge_path: str, garment_path: str) -> t
 
         emb[by_photo] = load_photo_embedder(bridge_path, garment_path).embed_paths([first[i].image for i in by_photo])
     table = ItemTable(
-        emb, [it.slot for it in first], [it.name if not it.image else f"{it.name}|{it.image}" for it in first]
+        emb,
+        [it.slot for it in first],
+        [it.name if not it.image else f"{it.name}|{it.image}" for it in first],
+        np.stack([name_extra(it.name) for it in first]),
     )
     return table, rows, {"photo": len(by_photo), "name": len(by_name)}
 

@@ -11,6 +11,8 @@ training pool only:
         has: two tops and no shoes), which trains the slot-count term.
 The epoch with the best mean AUC over three negative draws on the model-selection outfits (a slice of
 the training outfits) is kept; the held-out split is scored once at the end and never used for choosing.
+Each item's ``extra`` input is its colour families and pattern read from its name (``ml.outfit.features``);
+``--no-extra`` leaves it at zeros, as graders before it were trained.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from ml.outfit.data import (
     split_maryland,
 )
 from ml.outfit.evaluate import PROTOCOL, evaluate_rows, row_tensors
+from ml.outfit.features import EXTRA_DIM, FEATURES, name_extra
 from ml.outfit.model import OutfitGrader
 from ml.outfit.slots import SLOTS
 
@@ -68,7 +71,8 @@ def build_table(outfits) -> tuple[ItemTable, dict[str, list[int]]]:
     for o in outfits:
         rows[o.set_id] = [keys.setdefault((it.name, it.slot), len(keys)) for it in o.items]
     names = [k[0] for k in keys]
-    return ItemTable(name_embeddings(names), [k[1] for k in keys], names), rows
+    extras = np.stack([name_extra(n) for n in names])  # (items, EXTRA_DIM)
+    return ItemTable(name_embeddings(names), [k[1] for k in keys], names, extras), rows
 
 
 def fitb_loss(model, table, batch, pool, k, rng, config) -> torch.Tensor:
@@ -91,17 +95,19 @@ def add_app_outfits(table: ItemTable, path: Path) -> tuple[ItemTable, list[list[
     """Append the app's items to the table; return it with the app's positive and negative outfits as rows."""
     records = [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
     embeddings, slots, names = [table.embeddings], [SLOTS[i] for i in table.slot_index], list(table.names)
+    extras = [table.extras]
     positives, negatives, n = [], [], len(table.names)
     for k, record in enumerate(records):
         rows = []
         for j, item in enumerate(record["items"]):
             embeddings.append(np.asarray(item["text_embedding"], np.float32)[None])
+            extras.append(np.asarray(item.get("extra") or np.zeros(EXTRA_DIM), np.float32)[None])
             slots.append(item["slot"])
             names.append(f"app:{k}:{j}")
             rows.append(n)
             n += 1
         (positives if record["label"] else negatives).append(rows)
-    return ItemTable(np.concatenate(embeddings), slots, names), positives, negatives
+    return ItemTable(np.concatenate(embeddings), slots, names, np.concatenate(extras)), positives, negatives
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -123,6 +129,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--dropout", type=float, default=0.2)
     p.add_argument("--input-dropout", type=float, default=0.1)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-extra", action="store_true", help="leave the items' extra features (colour, pattern) at zeros")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument(
         "--app-data",
@@ -151,7 +158,12 @@ def main(argv: list[str] | None = None) -> None:
     print({k: len(v) for k, v in split.items()}, file=sys.stderr)
 
     config = OutfitConfig(
-        d_model=args.d_model, hidden=args.hidden, dropout=args.dropout, input_dropout=args.input_dropout
+        extra_dim=EXTRA_DIM,
+        extra_features="" if args.no_extra else FEATURES,
+        d_model=args.d_model,
+        hidden=args.hidden,
+        dropout=args.dropout,
+        input_dropout=args.input_dropout,
     )
     model = OutfitGrader(config)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)

@@ -148,3 +148,75 @@ def test_app_outfits_join_the_training_table_as_extra_positives_and_negatives(tm
     assert positives == [[2, 3]] and negatives == [[4, 5]]
     assert grown.embeddings.shape == (6, 384) and grown.slot(3) == "bottom"
     assert len(grown.pools["top"]) == 3
+    assert grown.extras.shape == (6, 16) and not grown.extras.any()  # items exported without "extra"
+
+
+def test_colour_and_pattern_words_of_a_name_become_the_extra_vector():
+    from ml.outfit.features import COLOUR_FAMILIES, PATTERNS, name_extra
+
+    def named(name):
+        return {(COLOUR_FAMILIES + PATTERNS)[i] for i in np.flatnonzero(name_extra(name))}
+
+    assert named("navy striped shirt") == {"blue", "striped"}
+    assert named("Black/White Gingham mini skirt") == {"black", "white", "checked"}
+    assert named("off-white floral print midi dress") == {"white", "floral"}
+    assert named("rose gold watch") == {"metallic"}
+    assert named("multi-color tote") == {"multi"}
+    assert named("new look multi stone ring pack") == set()  # "multi" alone is not a colour
+    assert named("plain leather tote") == {"solid"}
+    assert named("v neck loose sweater") == set()  # unknown stays zeros, never "solid"
+
+
+def test_every_palette_colour_belongs_to_one_family():
+    from ml.colours import PALETTE
+    from ml.outfit.features import colour_families
+
+    assert all(len(colour_families([name])) == 1 for name in PALETTE)
+    assert colour_families(["navy", "light grey", "camel"]) == {"blue", "grey", "beige-brown"}
+
+
+def test_garments_and_products_share_the_mapping_of_names():
+    from ml.outfit.features import garment_extra, name_extra, product_extra
+
+    striped = {"pattern": {"value": "striped", "confidence": 0.9}}
+    assert np.array_equal(garment_extra(["navy", "white"], striped), name_extra("navy and white striped shirt"))
+    assert np.array_equal(garment_extra(["navy"], {}), name_extra("navy"))  # no pattern: zeros there
+    title = "Roadster Men Navy Blue Striped Shirt"
+    assert np.array_equal(product_extra(title, "Navy Blue", ["navy blue", "navy", "blue"], {}), name_extra(title))
+    # a title without colour words falls back to the photo's colour terms; pattern to the model's prediction
+    fallback = product_extra("Puma Men Shirt", "", ["red", "white"], {"predicted_attributes": striped})
+    assert np.array_equal(fallback, name_extra("red white striped"))
+
+
+def test_a_grader_trained_on_extra_features_reads_them_and_an_older_one_ignores_them():
+    import torch
+
+    from ml.outfit import Grader, OutfitConfig, OutfitGrader
+    from ml.outfit.features import EXTRA_DIM, FEATURES, name_extra
+
+    torch.manual_seed(0)
+    items = random_items(np.random.default_rng(4), ["top", "bottom", "shoes"])
+    coloured = [
+        {**it, "extra": name_extra(n)} for it, n in zip(items, ["red floral blouse", "navy jeans", "gold heels"])
+    ]
+    for features, reads in (("", False), (FEATURES, True)):
+        config = OutfitConfig(extra_dim=EXTRA_DIM, extra_features=features, dropout=0.0, input_dropout=0.0)
+        grader = Grader(OutfitGrader(config), config, {})
+        (plain, _), (with_extra, _) = grader.score_many([items, coloured])
+        assert (abs(plain - with_extra) > 1e-6) == reads
+    with pytest.raises(ValueError):
+        config = OutfitConfig(extra_dim=EXTRA_DIM, extra_features="some-other-features")
+        Grader(OutfitGrader(config), config, {}).score(coloured)
+
+
+def test_training_items_carry_the_features_of_their_names(monkeypatch):
+    from ml.outfit import train
+    from ml.outfit.data import Item, Outfit
+    from ml.outfit.features import name_extra
+    from ml.outfit.train import build_table
+
+    monkeypatch.setattr(train, "name_embeddings", lambda names: np.zeros((len(names), 384), np.float32))
+    outfit = Outfit("1", [Item("navy striped shirt", "top"), Item("black leather boots", "shoes")])
+    table, rows = build_table([outfit])
+    assert np.array_equal(table.extras[rows["1"][0]], name_extra("navy striped shirt"))
+    assert table.extras[rows["1"][1]].any()

@@ -4,7 +4,8 @@ Positives: outfits a user liked or wore, and stylists' looks their client accept
 disliked, and looks their client rejected. A look's garments also become a saved outfit with the client's
 reaction (for the taste model); that copy is left out here, as the look is exported whole, with its catalogue
 products (graded from their titles). Each line of the JSONL file is one outfit:
-{"label": 1 or 0, "source": "...", "items": [{"slot": "...", "text_embedding": [384 floats]}, ...]}.
+{"label": 1 or 0, "source": "...", "items": [{"slot": "...", "text_embedding": [384 floats], "extra": [16]}, ...]}
+(``extra``: the grader's colour/pattern features, ``ml.outfit.features``; absent items train as zeros).
 """
 
 import json
@@ -13,6 +14,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from ml.outfit import slot_for_category
+from ml.outfit.features import garment_extra
 from recommend.models import Feedback
 from stylists.selectors import look_training_rows
 
@@ -42,6 +44,7 @@ class Command(BaseCommand):
                     {
                         "slot": slot_for_category(oi.garment.category_group, oi.garment.category),
                         "text_embedding": [round(float(v), 5) for v in oi.garment.style_embedding],
+                        "extra": garment_extra(oi.garment.colour_names, oi.garment.attributes).tolist(),
                     }
                     for oi in outfit.items.all()
                     if oi.garment.style_embedding is not None
