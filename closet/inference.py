@@ -44,11 +44,36 @@ def model_version() -> str:
 
 
 @functools.cache
+def product_model():
+    """(model, config, meta) of ml/weights/product_features.pt, the tail fine-tuned on catalogue labels."""
+    from ml.product_features import PRODUCT_FEATURES_FILE
+
+    with _lock:
+        configure_torch()
+        model, config, meta = load_checkpoint(settings.ML_WEIGHTS_DIR / PRODUCT_FEATURES_FILE)
+        model.eval().to(settings.TORCH_DEVICE)
+    return model, config, meta
+
+
+def product_model_version() -> str:
+    return product_model()[2]["model_version"]
+
+
+@functools.cache
+def two_tails():
+    """The category model and the product-feature model sharing one pass of their frozen early blocks."""
+    from ml.product_features import TwoTails
+
+    garment, product = category_model()[0], product_model()[0]
+    return TwoTails(garment, product).eval()
+
+
+@functools.cache
 def attributes_model():
-    """(heads, config, meta) of ml/weights/garment_attributes.pt, checked against the garment model."""
+    """(heads, config, meta) of ml/weights/garment_attributes.pt, checked against the product-feature model."""
     from ml.attributes import load_checkpoint as load_attributes
 
-    version = model_version()  # outside the lock: category_model takes it too
+    version = product_model_version()  # outside the lock: product_model takes it too
     with _lock:
         model, config, meta = load_attributes(
             settings.ML_WEIGHTS_DIR / "garment_attributes.pt", garment_model_version=version
@@ -68,8 +93,9 @@ def attributes_classes() -> dict[str, list[str]]:
     return {name: list(values) for name, values in ckpt["config"]["heads"].items()}
 
 
-def attributes(embeddings: np.ndarray, photos: list[tuple[np.ndarray, np.ndarray | None]]) -> list[dict]:
-    """Attributes with softmax confidences for (N, 1280) garment embeddings and their (rgb, mask) photos.
+def attributes(features: np.ndarray, photos: list[tuple[np.ndarray, np.ndarray | None]]) -> list[dict]:
+    """Attributes with softmax confidences for (N, 1280) product features (``classify``'s
+    ``product_embedding``) and their (rgb, mask) photos.
 
     ``mask`` is the garment's cut-out (> 127 is garment); None for a catalogue shot on white, whose
     non-white pixels count. Each result is ``{"model_version", <attribute>: {"value", "confidence", "top"}}``.
@@ -81,20 +107,22 @@ def attributes(embeddings: np.ndarray, photos: list[tuple[np.ndarray, np.ndarray
     colours = None
     if config.colour_dim:
         colours = np.stack([colour_feature(rgb, mask, config.colour_bins) for rgb, mask in photos])
-    return [{"model_version": meta["model_version"], **p} for p in predict(model, embeddings, colours)]
+    return [{"model_version": meta["model_version"], **p} for p in predict(model, features, colours)]
 
 
 def classify(images: list[Image.Image]) -> list[dict]:
-    """Category probabilities, the L2-normalised embedding and the style vector for each image (one pass)."""
-    model, config, _ = category_model()
+    """Category probabilities, the L2-normalised embedding, the style vector and the product feature of each
+    image (one pass: the frozen early blocks run once for both tails)."""
+    _, config, _ = category_model()
     batch = preprocess(images, config).to(settings.TORCH_DEVICE)
     with torch.inference_mode():
-        logits, embedding = model(batch)
+        logits, embedding, product = two_tails()(batch)
         style = style_bridge()(embedding).float().cpu().numpy()  # (B, 384)
         probs = logits.float().softmax(-1).cpu().numpy()  # (B, C)
         embedding = embedding.float().cpu().numpy()  # (B, D)
+        product = product.float().cpu().numpy()  # (B, 1280)
     out = []
-    for p, e, st in zip(probs, embedding, style):
+    for p, e, st, pe in zip(probs, embedding, style, product):
         order = np.argsort(-p)[:3]
         top = [{"category": config.classes[i], "confidence": round(float(p[i]), 4)} for i in order]
         out.append(
@@ -104,6 +132,7 @@ def classify(images: list[Image.Image]) -> list[dict]:
                 "top": top,
                 "embedding": e,
                 "style": st,
+                "product_embedding": pe,
             }
         )
     return out

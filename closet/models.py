@@ -102,6 +102,8 @@ class Garment(models.Model):
     # the user's own words for it (`name`) in the same text space, when given
     name_embedding = VectorField(dimensions=STYLE_DIM, null=True, blank=True)
 
+    # ml.product_features: the second tail's feature, which the attribute heads and the shop head read
+    product_embedding = VectorField(dimensions=EMBEDDING_DIM, null=True, blank=True)
     shop_embedding = VectorField(dimensions=128, null=True, blank=True)  # ml.shop space: "shop similar"
     name = models.CharField(max_length=200, blank=True)  # the user's words for it ("navy linen shirt")
     in_laundry = models.BooleanField(default=False)

@@ -200,9 +200,9 @@ def garment_recut_run(*, garment_id: int) -> Garment:
         garment = Garment.objects.select_for_update().get(id=garment_id)
         garment.cutout_method = cut.method
         garment.colours_predicted = colours
-        if garment.embedding is not None:  # the colour attributes read the new cut-out
-            emb = np.asarray(garment.embedding, dtype=np.float32)[None]
-            predicted = inference.attributes(emb, [(rgb, cut.mask)])[0]
+        if garment.product_embedding is not None:  # the colour attributes read the new cut-out
+            features = np.asarray(garment.product_embedding, dtype=np.float32)[None]
+            predicted = inference.attributes(features, [(rgb, cut.mask)])[0]
             garment.attributes = attributes_merge(old=garment.attributes, predicted=predicted)
         if garment.embedding is not None:  # the shop vector reads the cut-out's colours
             emb = np.asarray(garment.embedding, dtype=np.float32)[None]
@@ -250,7 +250,8 @@ def _garment_save(*, photo: Photo, rgb, cut, colours, prediction) -> Garment:
         garment.colour_names = [c["name"] for c in colours]
     garment.embedding = prediction["embedding"]
     garment.style_embedding = prediction["style"]
-    predicted = inference.attributes(prediction["embedding"][None], [(rgb, cut.mask)])[0]
+    garment.product_embedding = prediction["product_embedding"]
+    predicted = inference.attributes(prediction["product_embedding"][None], [(rgb, cut.mask)])[0]
     garment.attributes = attributes_merge(old=garment.attributes, predicted=predicted)  # keeps the user's
     garment.shop_embedding = shop_vectors(prediction["embedding"][None], shop_colour_feature(rgb, cut.mask)[None])[0]
     garment.model_version = inference.model_version()

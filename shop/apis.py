@@ -98,17 +98,21 @@ def _boards(anchor: looks.Anchor) -> list[looks.Board]:
 
 def product_anchor(product: Product) -> looks.Anchor:
     from ml.outfit import slot_for_category
+    from ml.outfit.features import product_extra
 
     slot = slot_for_category(product.category_group, product.category) if product.category_group != "other" else ""
-    return looks.Anchor(product.style_embedding, slot, product.gender, exclude_product=product.id)
+    extra = product_extra(product.title, product.base_colour, product.colour_terms, product.attributes)
+    return looks.Anchor(product.style_embedding, slot, product.gender, exclude_product=product.id, extra=extra)
 
 
 def garment_anchor(garment: Garment) -> looks.Anchor:
     from ml.outfit import slot_for_category
+    from ml.outfit.features import garment_extra
     from recommend.selectors import _item_vector
 
     vector = _item_vector(garment.style_embedding, garment.name_embedding)
-    return looks.Anchor(vector, slot_for_category(garment.category_group, garment.category))
+    extra = garment_extra(garment.colour_names, garment.attributes)
+    return looks.Anchor(vector, slot_for_category(garment.category_group, garment.category), extra=extra)
 
 
 class ProductCompleteApi(APIView):

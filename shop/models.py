@@ -65,6 +65,7 @@ class Product(models.Model):
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING, db_index=True)
     error = models.TextField(blank=True)
     embedding = VectorField(dimensions=EMBEDDING_DIM, null=True, blank=True)
+    product_embedding = VectorField(dimensions=EMBEDDING_DIM, null=True, blank=True)  # ml.product_features
     style_embedding = VectorField(dimensions=STYLE_DIM, null=True, blank=True)  # MiniLM of the title
     shop_embedding = VectorField(dimensions=SHOP_DIM, null=True, blank=True)
     model_version = models.CharField(max_length=64, blank=True)

@@ -208,11 +208,11 @@ def _models_run(plans: list[dict]) -> None:
         plan["colours"] = closet_inference.colours(rgb, mask)
         plan["shop_colour"] = product_colour_feature(rgb, mask)
     predictions = closet_inference.classify(images)
-    embeddings = np.stack([p["embedding"] for p in predictions])
+    features = np.stack([p["product_embedding"] for p in predictions])
     attribute_photos = [
         (np.asarray(im), None if studio_shot(np.asarray(im)) else p["mask"]) for im, p in zip(images, plans)
     ]
-    for plan, attributes in zip(plans, closet_inference.attributes(embeddings, attribute_photos)):
+    for plan, attributes in zip(plans, closet_inference.attributes(features, attribute_photos)):
         plan["predicted_attributes"] = attributes
     shop_vecs = shop_vectors(np.stack([p["embedding"] for p in predictions]), [p["shop_colour"] for p in plans])
     titles = encode_text([plan["row"]["title"] for plan in plans])
@@ -220,6 +220,7 @@ def _models_run(plans: list[dict]) -> None:
     for plan, pred, sv, tv in zip(plans, predictions, shop_vecs, titles):
         plan["prediction"] = {"category": pred["category"], "confidence": pred["confidence"]}
         plan["embedding"], plan["shop_embedding"], plan["style_embedding"] = pred["embedding"], sv, tv
+        plan["product_embedding"] = pred["product_embedding"]
         plan["model_version"], plan["shop_model_version"] = version, shop_version()
 
 
@@ -250,6 +251,7 @@ def _product_save(shop: Shop, plan: dict) -> str:
     if plan["needs_model"]:
         product.colours = plan["colours"]
         product.embedding, product.shop_embedding = plan["embedding"], plan["shop_embedding"]
+        product.product_embedding = plan["product_embedding"]
         product.style_embedding, product.model_version = plan["style_embedding"], plan["model_version"]
         product.photo_sha256, product.status, product.error = plan["shas"][0], Product.Status.READY, ""
         predicted = plan["prediction"]

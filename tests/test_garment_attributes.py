@@ -2,6 +2,7 @@
 photos; each attribute carries the model's confidence; the user corrects one, a bad value is refused with a
 message and changes nothing, and a re-parse keeps the correction."""
 
+import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
@@ -53,6 +54,11 @@ def test_a_parsed_garment_has_attributes_with_confidences_and_the_user_can_corre
             assert [t["confidence"] for t in a["top"]] == sorted((t["confidence"] for t in a["top"]), reverse=True)
     assert shoes["attributes"]["articleType"]["value"] in SHOE_TYPES
     assert pants["attributes"]["articleType"]["value"] not in SHOE_TYPES
+    # the heads read the product-feature model's tail (one pass with the category), stored beside the embedding
+    stored = Garment.objects.get(id=shoes["id"])
+    features = np.asarray(stored.product_embedding, dtype=np.float32)
+    assert features.shape == (1280,) and abs(float(np.linalg.norm(features)) - 1) < 1e-4
+    assert float(features @ np.asarray(stored.embedding, dtype=np.float32)) < 0.99  # not the category embedding
     listed = {g["id"]: g for g in client.get("/api/garments/").json()["results"]}
     assert listed[shoes["id"]]["attributes"] == shoes["attributes"]
 
@@ -119,6 +125,7 @@ def test_imported_catalogue_products_get_attributes_with_confidences_beside_the_
         assert SHOWN <= set(predicted)
         assert all(0 < predicted[k]["confidence"] <= 1 for k in SHOWN)
         assert product.attributes["predicted_category"] and product.attributes["shop_model_version"]  # still there
+        assert len(product.product_embedding) == 1280  # what the heads and the shop vector read
         api = api_for(users["shopper"]).get(f"/api/shop/products/{product.id}/").json()
         assert api["attributes"]["predicted_attributes"] == predicted
 

@@ -81,6 +81,7 @@ class Detection(models.Model):
     cutout_method = models.CharField(max_length=32)
     embedding = VectorField(dimensions=EMBEDDING_DIM)
     style_embedding = VectorField(dimensions=STYLE_DIM)
+    product_embedding = VectorField(dimensions=EMBEDDING_DIM, null=True, blank=True)  # ml.product_features
     matches = models.JSONField(default=list)  # [{"garment", "distance", "likely"}], nearest first
     action = models.CharField(max_length=8, choices=Action.choices, blank=True)
     garment = models.ForeignKey(

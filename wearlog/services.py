@@ -307,6 +307,7 @@ def _detections_save(
                 cutout_method=f.cutout_method,
                 embedding=p["embedding"],
                 style_embedding=p["style"],
+                product_embedding=p["product_embedding"],
                 matches=detection_matches(owner=outfit_photo.owner, embedding=p["embedding"], category=category),
             )
             jpeg = io.BytesIO()
@@ -342,6 +343,10 @@ def _garment_new(detection: Detection) -> Garment:
         jpeg = f.read()
     with detection.mask.open("rb") as f, Image.open(f) as mask:
         mask = np.asarray(mask.convert("L"))
+    features = detection.product_embedding
+    if features is None:  # found before the product-feature model: its feature from the crop now
+        with Image.open(io.BytesIO(jpeg)) as crop:
+            features = garment_inference.classify([crop.convert("RGB")])[0]["product_embedding"]
     return garment_from_cutout(
         owner=detection.owner,
         name=f"{detection.outfit_photo.original_filename} ({detection.category})",
@@ -355,6 +360,7 @@ def _garment_new(detection: Detection) -> Garment:
             "top": detection.category_top,
             "embedding": np.asarray(detection.embedding, dtype=np.float32),
             "style": np.asarray(detection.style_embedding, dtype=np.float32),
+            "product_embedding": np.asarray(features, dtype=np.float32),
         },
     )
 

@@ -1,7 +1,7 @@
 """Garment attributes beyond category: article type, colour, usage, season, gender fit, pattern.
 
-Small heads on what the app stores per garment or product: the 1280-d garment-category embedding of the
-full photo and the colour feature of its garment pixels (ml/shop/colour.py; a cut-out's mask, or a studio
+Small heads on what the app stores per garment or product: the 1280-d product feature (ml/product_features)
+of the full photo and the colour feature of its garment pixels (ml/shop/colour.py; a cut-out's mask, or a studio
 shot's non-white pixels). The app calls::
 
     model, config, meta = load_checkpoint("ml/weights/garment_attributes.pt", garment_model_version=v)

@@ -13,7 +13,7 @@ class AttributesConfig:
     hidden_dim: int = 512
     dropout: float = 0.2
     heads: dict[str, list[str]] = field(default_factory=dict)  # head name -> its class names, in logit order
-    garment_model_version: str = ""  # the garment-category checkpoint whose embeddings it was trained on
+    garment_model_version: str = ""  # the checkpoint whose features it reads (ml/product_features)
     colour_version: str = ""  # ml.shop.colour.feature_version(colour_bins)
 
     @property

@@ -68,12 +68,17 @@ def attribute_scores(
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", required=True, help="fashion-product-images layout: styles.csv, images/<id>.jpg")
     parser.add_argument("--checkpoint", default=str(WEIGHTS / "garment_attributes.pt"))
-    parser.add_argument("--garment-checkpoint", default=str(WEIGHTS / "garment_category.pt"))
+    parser.add_argument(
+        "--features-checkpoint", default=str(WEIGHTS / "product_features.pt"), help="whose features the heads read"
+    )
     parser.add_argument("--threads", type=int, default=2)
 
 
-def product_inputs(data_dir: str | Path, garment_path: str, threads: int, bins: tuple[int, ...]):
-    """(products, labels, held-out mask, embeddings (N, 1280), colour features (N, prod(bins)) or None, version).
+def product_inputs(data_dir: str | Path, features_path: str, threads: int, bins: tuple[int, ...]):
+    """(products, labels, held-out mask, features (N, 1280), colour features (N, prod(bins)) or None, version).
+
+    The features are those of the ``features_path`` checkpoint (ml/product_features; any garment-category
+    checkpoint works), whose version is returned.
 
     Embeddings and colour pixels are cached under ml/cache (ml.bridge.train, ml.shop.data), keyed by the
     products' paths, so the shop's training and evaluation share them.
@@ -84,7 +89,7 @@ def product_inputs(data_dir: str | Path, garment_path: str, threads: int, bins: 
 
     items = products(data_dir)
     paths = [p.path for p in items]
-    emb, version = image_embeddings(paths, garment_path, threads)
+    emb, version = image_embeddings(paths, features_path, threads)
     colours = colour_features(paths, "studio", bins) if bins else None
     return items, product_labels(data_dir, items), heldout_mask(items), emb, colours, version
 
@@ -106,7 +111,7 @@ def run(args: argparse.Namespace) -> dict:
     t0 = time.time()
     ckpt = torch.load(args.checkpoint, map_location="cpu", weights_only=True)
     bins = tuple(int(b) for b in ckpt["config"]["colour_bins"])
-    items, labels, held, emb, colours, version = product_inputs(args.data, args.garment_checkpoint, args.threads, bins)
+    items, labels, held, emb, colours, version = product_inputs(args.data, args.features_checkpoint, args.threads, bins)
     model, config, meta = load_checkpoint(args.checkpoint, garment_model_version=version)
     print(f"{held.sum()} held-out products; inputs ready in {time.time() - t0:.0f}s", file=sys.stderr)
     idx, train = np.flatnonzero(held), np.flatnonzero(~held)

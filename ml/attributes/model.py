@@ -1,4 +1,4 @@
-"""Attribute heads: [garment embedding | colour feature] -> one softmax per attribute."""
+"""Attribute heads: [product feature | colour feature] -> one softmax per attribute."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from ml.attributes.config import AttributesConfig
 class AttributeHeads(nn.Module):
     """A shared hidden layer, then one linear classifier per attribute (``config.heads``).
 
-    The garment-category embedding was trained to tell types apart and carries little colour, so the
-    colour feature of the garment's pixels (ml/shop/colour.py) joins it, as in ShopHead; callers pass the
-    unit-norm feature as is and it is scaled by ``config.colour_weight`` here.
+    The colour feature of the garment's pixels (ml/shop/colour.py) joins the product feature
+    (ml/product_features), as in ShopHead: the feature sees the whole photo, a model's other clothes too, the
+    colour feature only the garment. Callers pass the unit-norm colour feature as is; it is scaled by
+    ``config.colour_weight`` here.
     """
 
     def __init__(self, config: AttributesConfig) -> None:

@@ -2,7 +2,7 @@
 
     python -m ml.attributes.train --data ../shared/data/fashion-product-images [--validation]
 
-Inputs per product: the garment-category embedding of its photo (cached under ml/cache by
+Inputs per product: the product feature (ml/product_features, ``--features-checkpoint``) of its photo (cached under ml/cache by
 ml/bridge/train.py) and the colour feature of its non-white pixels (ml/shop/colour.py; pixels cached
 under ml/cache by ml.shop.data.colour_pixels), as the app stores them per garment and product.
 
@@ -121,7 +121,7 @@ def _masked_ce(logits: torch.Tensor, target: torch.Tensor, smoothing: float) -> 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m ml.attributes.train")
     p.add_argument("--data", default="../shared/data/fashion-product-images")
-    p.add_argument("--garment-checkpoint", default="ml/weights/garment_category.pt")
+    p.add_argument("--features-checkpoint", default="ml/weights/product_features.pt", help="whose features the heads read")
     p.add_argument("--out", default="ml/weights/garment_attributes.pt")
     p.add_argument("--epochs", type=int, default=50)
     p.add_argument("--batch-size", type=int, default=128)
@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> None:
     t0 = time.time()
 
     bins = () if args.colour_bins == "none" else tuple(int(n) for n in args.colour_bins.split(","))
-    items, labels, held, emb, colours, version = product_inputs(args.data, args.garment_checkpoint, args.threads, bins)
+    items, labels, held, emb, colours, version = product_inputs(args.data, args.features_checkpoint, args.threads, bins)
     if args.validation:  # the held-out products leave altogether; the validation carve plays their part
         train = np.array([not h and not in_validation(q.id) for q, h in zip(items, held)])
         test = np.array([not h and in_validation(q.id) for q, h in zip(items, held)])

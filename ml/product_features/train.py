@@ -13,6 +13,11 @@ them once for both); their output for every photo and its mirror image is comput
 ml/cache. Blocks 5-15 and the conv head are fine-tuned with one linear head per label (AdamW, cosine, label
 smoothing), the loss a weighted sum of the heads' cross-entropies (``HEAD_WEIGHTS``). Photos are squashed to
 224 as the app does; the augmentation is the mirror image only (colour jitter would teach wrong colours).
+
+The shipped product-features-v1-87378a15 keeps the blocks of epoch 5 (the one chosen), but its classifier is
+the article-type head as it stood after epoch 6 (the kept head was not copied, a bug fixed since): through it,
+article-type top-1 is 0.884 on held-out products and 0.896 on the validation carve. The app never reads that
+classifier, only the pooled feature; the attribute heads are trained on the feature.
 """
 
 from __future__ import annotations
@@ -200,7 +205,10 @@ def main(argv: list[str] | None = None) -> None:
         score = (scores["articleType"] + scores["baseColour"]) / 2
         if score > best:
             best = score
-            best_state = ({k: v.clone() for k, v in model.state_dict().items()}, heads.heads["articleType"].state_dict())
+            best_state = (
+                {k: v.clone() for k, v in model.state_dict().items()},
+                {k: v.clone() for k, v in heads.heads["articleType"].state_dict().items()},
+            )
         if args.max_minutes and time.time() - t_start > args.max_minutes * 60:
             log(f"stopping after epoch {epoch + 1}: --max-minutes {args.max_minutes}")
             break

@@ -2,7 +2,7 @@
 answers are known, ``python -m ml.evaluate product-attributes`` end to end on a tiny catalogue, the checkpoint
 round-trip, and the pattern / sleeve labels derived from product names.
 
-No ../shared data: the tiny catalogue is written here, and ml/weights holds the garment-category checkpoint.
+No ../shared data: the tiny catalogue is written here, and ml/weights holds the product-feature checkpoint.
 """
 
 import csv
@@ -24,7 +24,7 @@ from ml.attributes.train import head_classes
 from ml.bridge.train import is_heldout
 
 REPO = Path(__file__).resolve().parents[2]
-GARMENT = REPO / "ml" / "weights" / "garment_category.pt"
+GARMENT = REPO / "ml" / "weights" / "product_features.pt"  # the features the heads read
 SHIPPED = REPO / "ml" / "weights" / "garment_attributes.pt"
 
 
