@@ -13,7 +13,9 @@ def load_models_before_fork(**kwargs):
 
     inference.configure_torch()
     inference.category_model()  # load weights once in the parent; children share them copy-on-write
+    inference.two_tails()  # the product-feature tail beside it
     inference.style_bridge()
+    inference.attributes_model()
 
 
 @worker_process_init.connect
