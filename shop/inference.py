@@ -24,6 +24,8 @@ def shop_model():
         raise RuntimeError(
             f"shop_embedding.pt was trained on {config.garment_model_version}, not {closet_inference.model_version()}"
         )
+    if config.features_model_version:  # ml.shop.train --features-checkpoint: an experiment, not fed by the app
+        raise RuntimeError("shop_embedding.pt reads product features too, which the app does not feed it")
     return head.eval(), text_map.eval(), meta
 
 

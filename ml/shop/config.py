@@ -17,6 +17,8 @@ class ShopConfig:
     embed_dim: int = 128  # the shop space: unit vectors compared by dot product
     dropout: float = 0.1
     garment_model_version: str = ""  # the garment-category checkpoint whose embeddings it was trained on
+    # when set, ml.product_features' feature of the same photo follows the embedding (image_dim 2560)
+    features_model_version: str = ""
     text_model_version: str = ""  # the sentence encoder whose vectors TextToShop maps
 
     def to_dict(self) -> dict:

@@ -136,6 +136,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--queries", help="clothing-dataset layout (images.csv, images/<image>.jpg): closet queries")
     parser.add_argument("--checkpoint", default=str(WEIGHTS / "shop_embedding.pt"))
     parser.add_argument("--garment-checkpoint", default=str(WEIGHTS / "garment_category.pt"))
+    parser.add_argument(
+        "--features-checkpoint",
+        default=str(WEIGHTS / "product_features.pt"),
+        help="the product-feature checkpoint, for a head that reads it too (config.features_model_version)",
+    )
     parser.add_argument("--bridge-checkpoint", default=str(WEIGHTS / "image_to_text.pt"))
     parser.add_argument("--threads", type=int, default=2)
 
@@ -158,20 +163,29 @@ def run(args: argparse.Namespace) -> dict:
     held = heldout_mask(items)
     emb, garment_version = image_embeddings([p.path for p in items], args.garment_checkpoint, args.threads)
     head, text_map, config, meta = load_checkpoint(args.checkpoint, garment_model_version=garment_version)
+    head_input = emb
+    if config.features_model_version:  # the head reads the product feature after the embedding
+        feats, features_version = image_embeddings([p.path for p in items], args.features_checkpoint, args.threads)
+        if features_version != config.features_model_version:
+            raise SystemExit(f"{args.checkpoint} reads {config.features_model_version}, not {features_version}")
+        head_input = np.concatenate([emb, feats], axis=1)
     names = name_embeddings([p.name for p in items])
     bins = config.colour_bins if config.colour_dim else ()
     colours = colour_features([p.path for p in items], "studio", bins) if bins else None
     closet, closet_types, closet_colours = (
         closet_queries(args.queries, args.garment_checkpoint, args.threads, bins) if args.queries else (None,) * 3
     )
+    closet_input = closet
+    if closet is not None and config.features_model_version:
+        closet_input = np.concatenate([closet, closet_queries(args.queries, args.features_checkpoint, args.threads)[0]], 1)
     print(f"{held.sum()} held-out products; embeddings ready in {time.time() - t0:.0f}s", file=sys.stderr)
 
     shop = retrieval_scores(
         items,
         held,
-        embed_images(head, emb, colours),
+        embed_images(head, head_input, colours),
         embed_texts(text_map, names),
-        closet_vectors=None if closet is None else embed_images(head, closet, closet_colours),
+        closet_vectors=None if closet is None else embed_images(head, closet_input, closet_colours),
         closet_types=closet_types,
     )
     bridge_photos, bridge_note = _bridge_photo_vectors(args.bridge_checkpoint, emb, garment_version)
