@@ -209,9 +209,11 @@ def look_training_rows() -> list[dict]:
     """Answered looks as outfit training rows: accepted = 1, rejected = 0 (recommend export_outfit_data).
 
     Garments are described by their photo's style vector and products by their title's, both in the MiniLM
-    space the grader reads; items without a vector or a slot are left out, looks under two items skipped.
+    space the grader reads, plus the grader's colour/pattern ``extra``; items without a vector or a slot are
+    left out, looks under two items skipped.
     """
     from ml.outfit import slot_for_category
+    from ml.outfit.features import garment_extra, product_extra
 
     rows = []
     looks = (
@@ -225,10 +227,15 @@ def look_training_rows() -> list[dict]:
             thing = _thing(item)
             if thing.style_embedding is None or thing.category_group == "other":
                 continue
+            if item.product is not None:
+                extra = product_extra(thing.title, thing.base_colour, thing.colour_terms, thing.attributes)
+            else:
+                extra = garment_extra(thing.colour_names, thing.attributes)
             items.append(
                 {
                     "slot": slot_for_category(thing.category_group, thing.category),
                     "text_embedding": [round(float(v), 5) for v in thing.style_embedding],
+                    "extra": extra.tolist(),  # the grader's colour/pattern features (ml.outfit.features)
                 }
             )
         if len(items) >= 2:

@@ -452,6 +452,11 @@ def test_answered_looks_feed_the_clients_taste_and_the_grader_export(people, tmp
     assert sorted((r["look"], r["label"]) for r in looks) == [(accepted.id, 1), (rejected.id, 0)]
     assert all(len(r["items"]) == 3 and len(r["items"][0]["text_embedding"]) == 384 for r in looks)
     assert [r["items"][2]["slot"] for r in looks] == ["shoes", "shoes"]
+    from ml.outfit.features import garment_extra
+
+    extras = [it["extra"] for it in next(r for r in looks if r["look"] == accepted.id)["items"][:2]]
+    expected = [garment_extra(g.colour_names, g.attributes).tolist() for g in (navy_pants, white_tee)]
+    assert sorted(extras) == sorted(expected) and all(any(e) for e in extras)  # blue and white families set
     assert not [r for r in rows if r["source"] == "feedback"]  # the looks' saved outfits are not counted twice
 
 
