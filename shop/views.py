@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from rest_framework.exceptions import ValidationError
 
+from closet.attributes import attributes_for_display
 from closet.models import Garment
 from shop import catalog, selectors, services
 from shop.apis import _boards, garment_anchor, product_anchor
@@ -64,6 +65,7 @@ def product_detail(request, pk):
             "owned": selectors.garments_like(owner=request.user, vector=product.shop_embedding) if ready else [],
             "boards": _boards(product_anchor(product)) if ready and product.category_group != "other" else [],
             "similar": similar,
+            "predicted": attributes_for_display(product.attributes.get("predicted_attributes") or {}),
         },
     )
 

@@ -42,6 +42,13 @@ def test_a_shopper_searches_filters_and_completes_a_look(live_server, users, pag
     expect(page.locator("#owned .tile")).to_have_count(1)
     expect(page.locator("#boards .board").first).to_be_visible()
     expect(page.locator("#similar .tile")).to_have_count(8)
+    # what the attribute model read from the product's photo, each with its confidence
+    product_id = int(page.url.rstrip("/").rsplit("/", 1)[1])  # /shop/products/<id>/
+    shown = Product.objects.get(id=product_id).attributes["predicted_attributes"]
+    for name in ("articleType", "pattern", "usage"):
+        row = page.locator(f"#predicted-attributes [data-attribute={name}]")
+        expect(row).to_contain_text(shown[name]["value"])
+        expect(row).to_contain_text(f"model confidence {round(shown[name]['confidence'] * 100)}%")
 
     page.goto(f"{live_server.url}/closet/garments/{garment.id}/")
     page.click("#complete-look")
