@@ -106,6 +106,24 @@ def quick_eval(
     return {k: m[k] for k in ("top1", "top1_all_classes", "macro_f1", "n")}
 
 
+def adamw_warmup_cosine(params: list[torch.nn.Parameter], lr: float, weight_decay: float, total: int):
+    """(AdamW, LambdaLR) for fine-tuning: no decay on biases and norms, linear warm-up over min(100, total / 10)
+    steps, then cosine to zero at ``total`` steps (the scheduler steps once per batch)."""
+    decay = [p for p in params if p.ndim > 1]
+    no_decay = [p for p in params if p.ndim <= 1]
+    opt = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=lr
+    )
+    warmup = min(100, total // 10)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt,
+        lambda s: (
+            (s + 1) / warmup if s < warmup else 0.5 * (1 + math.cos(math.pi * (s - warmup) / max(1, total - warmup)))
+        ),
+    )
+    return opt, sched
+
+
 def git_commit() -> str | None:
     try:
         return subprocess.run(
@@ -169,21 +187,10 @@ def main(argv: list[str] | None = None) -> None:
     model = GarmentClassifier(config).to(device).to(memory_format=torch.channels_last)
     model.freeze_early()
     params = [p for p in model.parameters() if p.requires_grad]
-    decay = [p for p in params if p.ndim > 1]
-    no_decay = [p for p in params if p.ndim <= 1]
-    opt = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": args.weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=args.lr
-    )
     n_prod = min(args.products_per_epoch, len(prod_rows))
     steps_per_epoch = math.ceil((len(train_rows) + n_prod) / args.batch_size)
     total = steps_per_epoch * args.epochs
-    warmup = min(100, total // 10)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt,
-        lambda s: (
-            (s + 1) / warmup if s < warmup else 0.5 * (1 + math.cos(math.pi * (s - warmup) / max(1, total - warmup)))
-        ),
-    )
+    opt, sched = adamw_warmup_cosine(params, args.lr, args.weight_decay, total)
     log(f"device {device}, {sum(p.numel() for p in params) / 1e6:.2f}M trainable params, {steps_per_epoch} steps/epoch")
 
     history = []

@@ -30,7 +30,6 @@ import shlex
 import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -40,21 +39,18 @@ from torch import nn
 
 from ml.attributes.labels import product_labels
 from ml.attributes.train import head_classes, label_ids
-from ml.bridge.train import CACHE
 from ml.backbone import wheel_sha256
+from ml.bridge.train import CACHE
 from ml.checkpoint import write_checkpoint
 from ml.garment_category.checkpoint import FORMAT, delta_state_dict, load_checkpoint
 from ml.garment_category.config import GarmentCategoryConfig
 from ml.garment_category.model import GarmentClassifier
 from ml.garment_category.preprocess import resize_rgb, scale
+from ml.garment_category.train import adamw_warmup_cosine, log
 from ml.shop.data import SPLIT_RULE, VALIDATION_RULE, heldout_mask, in_validation, products
 
 VERSION_PREFIX = "product-features-v1"
 HEAD_WEIGHTS = {"articleType": 1.0, "baseColour": 1.0, "usage": 0.3, "season": 0.3, "gender": 0.3, "pattern": 0.3}
-
-
-def log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
 
 
 def early_features(model: GarmentClassifier, paths: list[str], size: int) -> np.ndarray:
@@ -151,7 +147,9 @@ def main(argv: list[str] | None = None) -> None:
     heads_classes, dropped = head_classes(labels, train_idx, args.min_class, 300)
     heads_classes = {k: v for k, v in heads_classes.items() if k in HEAD_WEIGHTS}
     targets = label_ids(labels, heads_classes)
-    log(f"{len(train_idx)} train, {len(val_idx)} validation, {held.sum()} held out (unseen); heads {list(heads_classes)}")
+    log(
+        f"{len(train_idx)} train, {len(val_idx)} validation, {held.sum()} held out (unseen); heads {list(heads_classes)}"
+    )
 
     config = GarmentCategoryConfig(classes=list(heads_classes["articleType"]), dropout=args.dropout)
     model = GarmentClassifier(config)
@@ -159,18 +157,8 @@ def main(argv: list[str] | None = None) -> None:
     model.freeze_early()
     heads = Heads(heads_classes, 1280, args.dropout)
     params = [q for q in model.parameters() if q.requires_grad] + list(heads.parameters())
-    decay = [q for q in params if q.ndim > 1]
-    no_decay = [q for q in params if q.ndim <= 1]
-    opt = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": args.weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=args.lr
-    )
-    steps_per_epoch = math.ceil(len(train_idx) / args.batch_size)
-    total = steps_per_epoch * args.epochs
-    warmup = min(100, total // 10)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt,
-        lambda s: (s + 1) / warmup if s < warmup else 0.5 * (1 + math.cos(math.pi * (s - warmup) / max(1, total - warmup))),
-    )
+    total = math.ceil(len(train_idx) / args.batch_size) * args.epochs
+    opt, sched = adamw_warmup_cosine(params, args.lr, args.weight_decay, total)
     ys = {k: torch.from_numpy(v) for k, v in targets.items()}
     history, best, best_state = [], -1.0, None
     for epoch in range(args.epochs):
@@ -197,9 +185,16 @@ def main(argv: list[str] | None = None) -> None:
             loss_sum += float(loss) * len(i)
             seen += len(i)
             if (s // args.batch_size) % 50 == 0:
-                log(f"epoch {epoch + 1} {seen}/{len(order)} loss {loss_sum / seen:.3f} {seen / (time.time() - t0):.1f} img/s")
+                log(
+                    f"epoch {epoch + 1} {seen}/{len(order)} loss {loss_sum / seen:.3f} {seen / (time.time() - t0):.1f} img/s"
+                )
         scores = accuracies(model, heads, feats, val_idx, targets)
-        entry = {"epoch": epoch + 1, "loss": round(loss_sum / seen, 4), "validation": scores, "seconds": round(time.time() - t0)}
+        entry = {
+            "epoch": epoch + 1,
+            "loss": round(loss_sum / seen, 4),
+            "validation": scores,
+            "seconds": round(time.time() - t0),
+        }
         history.append(entry)
         log(json.dumps(entry))
         score = (scores["articleType"] + scores["baseColour"]) / 2
@@ -242,7 +237,16 @@ def main(argv: list[str] | None = None) -> None:
     config.backbone_sha256 = wheel_sha256()
     meta = write_checkpoint(args.out, config, delta_state_dict(model), meta, VERSION_PREFIX, format=FORMAT)
     load_checkpoint(args.out)  # the file rebuilds its model
-    print(json.dumps({"model_version": meta["model_version"], "chosen_epoch": chosen["epoch"], "validation": chosen["validation"], "seconds": meta["train_seconds"]}))
+    print(
+        json.dumps(
+            {
+                "model_version": meta["model_version"],
+                "chosen_epoch": chosen["epoch"],
+                "validation": chosen["validation"],
+                "seconds": meta["train_seconds"],
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -177,7 +177,9 @@ def run(args: argparse.Namespace) -> dict:
     )
     closet_input = closet
     if closet is not None and config.features_model_version:
-        closet_input = np.concatenate([closet, closet_queries(args.queries, args.features_checkpoint, args.threads)[0]], 1)
+        closet_input = np.concatenate(
+            [closet, closet_queries(args.queries, args.features_checkpoint, args.threads)[0]], 1
+        )
     print(f"{held.sum()} held-out products; embeddings ready in {time.time() - t0:.0f}s", file=sys.stderr)
 
     shop = retrieval_scores(

@@ -221,7 +221,9 @@ def main(argv: list[str] | None = None) -> None:
         paths, types, closet_held = closet_photos(args.closet)
         closet_emb, _ = image_embeddings(paths, args.garment_checkpoint, args.threads)
         if args.features_checkpoint:
-            closet_emb = np.concatenate([closet_emb, image_embeddings(paths, args.features_checkpoint, args.threads)[0]], 1)
+            closet_emb = np.concatenate(
+                [closet_emb, image_embeddings(paths, args.features_checkpoint, args.threads)[0]], 1
+            )
         closet_col = colour_features(paths, "cutout", bins) if bins else np.zeros((len(paths), 0), np.float32)
         if args.validation:  # held-out senders leave; validation senders are the queries
             val = closet_validation_mask(args.closet)

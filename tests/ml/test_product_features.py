@@ -6,7 +6,6 @@ No ../shared data: the shipped checkpoints and CC0 demo photos (closet/demo_phot
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 from PIL import Image
