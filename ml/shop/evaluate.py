@@ -54,6 +54,9 @@ def _top_k(sim: np.ndarray, k: int) -> np.ndarray:
     return np.take_along_axis(part, order, axis=1)
 
 
+MATCH_BUCKETS = (("1", 1, 1), ("2", 2, 2), ("3-5", 3, 5), ("6+", 6, 10**9))  # other items with the query's label
+
+
 def label_recall(vectors: np.ndarray, labels: list[str], ks: tuple[int, ...] = (1, 10)) -> dict:
     """Each item queries all the others; recall@k over the queries that have at least one match."""
     ids = {v: i for i, v in enumerate(sorted(set(labels)))}
@@ -64,7 +67,19 @@ def label_recall(vectors: np.ndarray, labels: list[str], ks: tuple[int, ...] = (
     top = _top_k(sim[has_match], max(ks))
     hit = y[top] == y[has_match][:, None]  # (Q, K)
     out = {f"recall_at_{k}": round(float(hit[:, :k].any(1).mean()), 4) for k in ks}
-    return {**out, "n": int(has_match.sum()), "n_without_match": int((~has_match).sum())}
+    matches = np.bincount(y)[y[has_match]] - 1  # other items sharing each query's label
+    hit_k = hit[:, : max(ks)].any(1)
+    by_matches = {}
+    for name, lo, hi in MATCH_BUCKETS:
+        sel = (matches >= lo) & (matches <= hi)
+        if sel.any():
+            by_matches[name] = {"n": int(sel.sum()), f"recall_at_{max(ks)}": round(float(hit_k[sel].mean()), 4)}
+    return {
+        **out,
+        "n": int(has_match.sum()),
+        "n_without_match": int((~has_match).sum()),
+        f"recall_at_{max(ks)}_by_matches": by_matches,
+    }
 
 
 def catalogue_recall(vectors: np.ndarray, labels: list[str], queries: np.ndarray, ks=(1, 10)) -> dict:

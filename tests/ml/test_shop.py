@@ -192,3 +192,16 @@ def test_a_closet_shoe_photo_is_nearer_other_shoes_than_t_shirts(demo_vectors):
     same = (shoes @ shoes.T)[~np.eye(len(shoes), dtype=bool)].reshape(len(shoes), -1).mean(1)
     other = (shoes @ tshirts.T).mean(1)
     assert np.all(same > other)
+
+
+def test_label_recall_on_a_hand_made_gallery_whose_answers_are_known():
+    from ml.shop.evaluate import label_recall
+
+    v = np.array([[1, 0], [0.9, 0.1], [0, 1], [0.1, 0.99], [-1, 0]], np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    # Each A sits next to a B, so top-1 always misses; the second-nearest is the other B for the Bs only.
+    # C has no match and leaves n.
+    out = label_recall(v, ["A", "B", "A", "B", "C"], ks=(1, 2))
+    assert out["recall_at_1"] == 0.0 and out["recall_at_2"] == 0.5
+    assert out["n"] == 4 and out["n_without_match"] == 1
+    assert out["recall_at_2_by_matches"] == {"1": {"n": 4, "recall_at_2": 0.5}}
