@@ -20,7 +20,9 @@ SHOWN = {  # the attributes a person sees and can correct, in this order, with t
     "usage": "Usage",
     "season": "Season",
     "gender": "Gender fit",
+    "sleeve": "Sleeves",
 }
+SLEEVED_GROUPS = {"tops", "one-pieces", "outerwear"}  # the sleeve length is shown (and correctable) for these only
 
 
 def attributes_merge(*, old: dict, predicted: dict) -> dict:
@@ -76,8 +78,11 @@ def garment_attributes_correct(*, garment: Garment, user, values: dict[str, str]
     return garment
 
 
-def attributes_for_display(attributes: dict) -> list[dict]:
-    """The shown attributes, in order: ``{"name", "label", "value", "confidence", "source", "choices"}``."""
+def attributes_for_display(attributes: dict, category_group: str = "") -> list[dict]:
+    """The shown attributes, in order: ``{"name", "label", "value", "confidence", "source", "choices"}``.
+
+    With ``category_group``, the sleeve length only for garments that have sleeves (``SLEEVED_GROUPS``).
+    """
     if not any(isinstance(v, dict) for v in (attributes or {}).values()):
         return []  # parsed before attributes existed: a re-parse fills them
     choices = attribute_choices()
@@ -85,6 +90,8 @@ def attributes_for_display(attributes: dict) -> list[dict]:
     for name, label in SHOWN.items():
         entry = (attributes or {}).get(name)
         if not isinstance(entry, dict):
+            continue
+        if name == "sleeve" and category_group and category_group not in SLEEVED_GROUPS:
             continue
         rows.append({"name": name, "label": label, **entry, "choices": choices.get(name, [entry["value"]])})
     return rows

@@ -2,6 +2,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from closet.attributes import SLEEVED_GROUPS
 from closet.models import Garment, IngestJob
 from ml.taxonomy import CLASSES
 
@@ -69,8 +70,13 @@ class GarmentSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.DictField(child=AttributeSerializer()))
     def get_attributes(self, obj) -> dict:
-        """{attribute: ...} for articleType, baseColour, pattern, usage, season, gender (ml.attributes)."""
-        return {k: v for k, v in (obj.attributes or {}).items() if isinstance(v, dict)}
+        """{attribute: ...} for articleType, baseColour, pattern, usage, season, gender (ml.attributes), and the
+        sleeve length (sleeveless, short, long) for tops, one-pieces and outerwear."""
+        return {
+            k: v
+            for k, v in (obj.attributes or {}).items()
+            if isinstance(v, dict) and (k != "sleeve" or obj.category_group in SLEEVED_GROUPS)
+        }
 
     def get_attributes_model_version(self, obj) -> str:
         return (obj.attributes or {}).get("model_version", "")

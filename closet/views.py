@@ -89,7 +89,7 @@ def garment_detail(request, pk):
             "classes": [(c, LABELS[c]) for c in CLASSES],
             "palette": PALETTE,
             "colour_slots": (garment.colour_names + ["", "", ""])[:3],
-            "attributes": attributes.attributes_for_display(garment.attributes),
+            "attributes": attributes.attributes_for_display(garment.attributes, garment.category_group),
         },
     )
 

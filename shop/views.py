@@ -65,7 +65,9 @@ def product_detail(request, pk):
             "owned": selectors.garments_like(owner=request.user, vector=product.shop_embedding) if ready else [],
             "boards": _boards(product_anchor(product)) if ready and product.category_group != "other" else [],
             "similar": similar,
-            "predicted": attributes_for_display(product.attributes.get("predicted_attributes") or {}),
+            "predicted": attributes_for_display(
+                product.attributes.get("predicted_attributes") or {}, product.category_group
+            ),
         },
     )
 

@@ -41,9 +41,11 @@ def garment_of(client, job_id) -> dict:
 
 def test_a_parsed_garment_has_attributes_with_confidences_and_the_user_can_correct_them(worker, users, api_for):
     client = api_for(users["shopper"])
-    shoes_job, pants_job = upload(client, demo_photo("shoes", 0), demo_photo("pants", 0))
-    wait_for_jobs([shoes_job, pants_job])
-    shoes, pants = garment_of(client, shoes_job), garment_of(client, pants_job)
+    shoes_job, pants_job, tee_job = upload(
+        client, demo_photo("shoes", 0), demo_photo("pants", 0), demo_photo("t-shirt", 0)
+    )
+    wait_for_jobs([shoes_job, pants_job, tee_job])
+    shoes, pants, tee = garment_of(client, shoes_job), garment_of(client, pants_job), garment_of(client, tee_job)
 
     for g in (shoes, pants):
         assert g["attributes_model_version"].startswith("garment-attributes-v1-")
@@ -53,6 +55,10 @@ def test_a_parsed_garment_has_attributes_with_confidences_and_the_user_can_corre
             assert a["source"] == "model" and a["value"] == a["predicted"] == a["top"][0]["value"]
             assert [t["confidence"] for t in a["top"]] == sorted((t["confidence"] for t in a["top"]), reverse=True)
     assert shoes["attributes"]["articleType"]["value"] in SHOE_TYPES
+    # the sleeve length, learned from closet photos, is given for garments that have sleeves only
+    assert tee["category"] == "tshirt" and tee["attributes"]["sleeve"]["value"] == "short"
+    assert 0 < tee["attributes"]["sleeve"]["confidence"] <= 1
+    assert "sleeve" not in shoes["attributes"] and "sleeve" not in pants["attributes"]
     assert pants["attributes"]["articleType"]["value"] not in SHOE_TYPES
     # the heads read the product-feature model's tail (one pass with the category), stored beside the embedding
     stored = Garment.objects.get(id=shoes["id"])
@@ -103,6 +109,7 @@ def test_the_garment_page_shows_attributes_with_confidences_and_takes_a_correcti
         row = form.locator(f"[data-attribute={name}]")
         expect(row.locator("select")).to_have_value(garment.attributes[name]["value"])
         expect(row).to_contain_text(f"model confidence {round(garment.attributes[name]['confidence'] * 100)}%")
+    expect(form.locator("[data-attribute=sleeve]")).to_have_count(0)  # shoes have no sleeves
     usage = next(v for v in ("Formal", "Sports", "Casual") if v != garment.attributes["usage"]["value"])
     form.locator("[data-attribute=usage] select").select_option(usage)
     form.locator("button[type=submit]").click()
@@ -133,3 +140,20 @@ def test_imported_catalogue_products_get_attributes_with_confidences_beside_the_
     again = run_import(write_catalog(tmp_path, rows))
     assert again.unchanged_count == 3
     assert all("predicted_attributes" in p.attributes for p in Product.objects.filter(shop=job.shop))
+
+
+@pytest.mark.browser
+def test_a_tops_page_shows_its_sleeve_length_and_takes_a_correction(live_server, users, page, make_garment):
+    garment = make_garment(users["shopper"], "longsleeve")
+    login(page, live_server)
+    page.goto(f"{live_server.url}/closet/garments/{garment.id}/")
+    row = page.locator("#attributes [data-attribute=sleeve]")
+    expect(row).to_contain_text("Sleeves")
+    expect(row.locator("select")).to_have_value(garment.attributes["sleeve"]["value"])
+    other = next(v for v in ("sleeveless", "short", "long") if v != garment.attributes["sleeve"]["value"])
+    row.locator("select").select_option(other)
+    page.locator("#attributes button[type=submit]").click()
+    expect(page.locator("#attributes [data-attribute=sleeve]")).to_contain_text("set by you")
+    garment.refresh_from_db()
+    assert garment.attributes["sleeve"] == {**garment.attributes["sleeve"], "value": other, "source": "user"}
+    assert Correction.objects.filter(garment=garment, field="attribute:sleeve", corrected=other).exists()

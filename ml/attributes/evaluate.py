@@ -8,6 +8,14 @@ ml/bridge rule) are scored. Per key, the accuracy is over the held-out products 
 (styles.csv's "NA" usage counts as none); a value the heads do not know (a class too rare to train) counts
 as wrong. ``baseline`` is the accuracy of always answering the training split's most common value.
 ``pattern`` is scored the same way on the labels derived from product names (ml/attributes/labels.py).
+
+With ``--closet DIR`` (clothing-dataset layout) and a checkpoint that has a sleeve head, the JSON adds
+``sleeve``: accuracy on the held-out senders' photos whose label says the sleeve length (``closet``:
+T-shirts, polos, longsleeves, hoodies, blazers; ml.attributes.labels.CLOSET_SLEEVE) and on the held-out
+shirts, dresses, tops, blouses and undershirts labelled by eye (``by_eye``: ml/attributes/sleeve_testset.json,
+its "?" left out), each with the majority-class baseline and a confusion table (label -> predicted -> n).
+Closet photos are read as the app's ingest reads them: the feature of the whole photo, the colour of its
+GrabCut cut-out.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "weights"
+SLEEVE_TESTSET = Path(__file__).resolve().parent / "sleeve_testset.json"
 KEYS = ("articleType", "baseColour", "usage", "season", "gender")
 TARGETS = {"articleType": 0.90, "baseColour": 0.80, "usage": 0.85, "season": 0.70}
 
@@ -71,6 +80,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--features-checkpoint", default=str(WEIGHTS / "product_features.pt"), help="whose features the heads read"
     )
+    parser.add_argument("--closet", help="clothing-dataset layout: score the sleeve head on its held-out senders")
     parser.add_argument("--threads", type=int, default=2)
 
 
@@ -92,6 +102,69 @@ def product_inputs(data_dir: str | Path, features_path: str, threads: int, bins:
     emb, version = image_embeddings(paths, features_path, threads)
     colours = colour_features(paths, "studio", bins) if bins else None
     return items, product_labels(data_dir, items), heldout_mask(items), emb, colours, version
+
+
+def closet_inputs(data_dir: str | Path, features_path: str, threads: int, bins: tuple[int, ...]):
+    """(rows, sleeve labels, held-out-sender mask, features, colour features or None) of the clothing-dataset
+    photos whose label maps to a garment type (ml.shop.data.closet_photos), as the app's ingest reads them."""
+    from ml.attributes.labels import closet_sleeve
+    from ml.bridge.train import image_embeddings
+    from ml.garment_category.data import clothing_rows, load_split
+    from ml.shop.data import colour_features
+
+    rows = clothing_rows(data_dir)
+    held_senders = set(load_split()["heldout_senders"])
+    paths = [r.path for r in rows]
+    emb, _ = image_embeddings(paths, features_path, threads)
+    colours = colour_features(paths, "cutout", bins) if bins else None
+    held = np.array([r.sender_id in held_senders for r in rows], bool)
+    return rows, [closet_sleeve(r.source_label) for r in rows], held, emb, colours
+
+
+def confusion(predicted: list[str], labels: list[str]) -> dict[str, dict[str, int]]:
+    """{label: {predicted: n}} over the items that have a label."""
+    out: dict[str, Counter] = {}
+    for p, y in zip(predicted, labels):
+        if y:
+            out.setdefault(y, Counter())[p] += 1
+    return {y: dict(sorted(c.items())) for y, c in sorted(out.items())}
+
+
+def sleeve_scores(model, data_dir: str | Path, features_path: str, threads: int, testset: Path = SLEEVE_TESTSET):
+    """The ``sleeve`` part of the JSON (module docstring)."""
+    import json
+
+    bins = model.config.colour_bins
+    rows, sleeve, held, emb, colours = closet_inputs(data_dir, features_path, threads, bins)
+    predicted = predicted_values(model, emb, colours)["sleeve"]
+    train_labels = [y for y, h in zip(sleeve, held) if not h]
+    by_image = {Path(r.path).stem: i for i, r in enumerate(rows)}
+    photos = json.loads(Path(testset).read_text())["photos"]
+    missing = [p["image"] for p in photos if p["image"] not in by_image]
+    if missing:
+        raise SystemExit(f"{len(missing)} photos of {testset} are not in {data_dir}, e.g. {missing[0]}")
+    eye = [(by_image[p["image"]], p["sleeve"]) for p in photos if p["sleeve"] != "?"]
+    in_testset = {by_image[p["image"]] for p in photos}  # held-out undershirts: by eye, not by the label rule
+    if any(not held[i] for i, _ in eye):
+        raise SystemExit(f"{testset} holds photos of training senders")
+    out = {}
+    for name, idx, labels in (
+        ("closet", [i for i in np.flatnonzero(held) if sleeve[i] and i not in in_testset], None),
+        ("by_eye", [i for i, _ in eye], [y for _, y in eye]),
+    ):
+        labels = labels or [sleeve[i] for i in idx]
+        pred = [predicted[i] for i in idx]
+        acc, n = accuracy(pred, labels)
+        out[name] = {
+            "accuracy": None if acc is None else round(acc, 4),
+            "n": n,
+            "baseline": majority_baseline(train_labels, labels),
+            "confusion": confusion(pred, labels),
+        }
+        if out[name]["baseline"] is not None:
+            out[name]["baseline"] = round(out[name]["baseline"], 4)
+    out["left_out_by_eye"] = sum(p["sleeve"] == "?" for p in photos)
+    return out
 
 
 def predicted_values(model, emb: np.ndarray, colours: np.ndarray | None) -> dict[str, list[str]]:
@@ -116,13 +189,15 @@ def run(args: argparse.Namespace) -> dict:
     print(f"{held.sum()} held-out products; inputs ready in {time.time() - t0:.0f}s", file=sys.stderr)
     idx, train = np.flatnonzero(held), np.flatnonzero(~held)
     predicted = predicted_values(model, emb[idx], None if colours is None else colours[idx])
-    keys = KEYS + tuple(k for k in ("pattern", "sleeve") if k in config.heads)
+    keys = KEYS + tuple(k for k in ("pattern",) if k in config.heads)  # sleeve: closet photos (--closet)
     out = attribute_scores(
         predicted,
         {k: [labels[k][i] for i in idx] for k in keys},
         {k: [labels[k][i] for i in train] for k in keys},
         keys,
     )
+    if getattr(args, "closet", None) and "sleeve" in config.heads:
+        out["sleeve"] = sleeve_scores(model, args.closet, args.features_checkpoint, args.threads)
     out["split"] = SPLIT_RULE
     out["model_version"] = meta["model_version"]
     return out

@@ -4,6 +4,12 @@
 sleeve length are not: they are derived from words of ``productDisplayName`` when it has them ("Men Navy
 Striped Shirt" -> striped), and a name without such words has no label for that head (never "solid" by
 default). A name that names two patterns is left unlabelled, except "floral print", which is floral.
+
+Names say the sleeve length for about 25 products, too few for a head, so closet photos teach it
+(``closet_sleeve``): in the clothing-dataset the label of a T-shirt, a polo, a longsleeve, a hoodie or a blazer
+says how long its sleeves are, and an undershirt is mostly a tank top (16 of the 19 held-out senders'
+undershirts are sleeveless, by eye: ml/attributes/SLEEVE_TESTSET.md). Shirts, dresses, tops and blouses say
+nothing, so they are not labelled; they are what the by-eye test set scores.
 """
 
 from __future__ import annotations
@@ -32,6 +38,21 @@ SLEEVE_WORDS = {
     "short": r"\b(half|short|cap)[- ]sleeved?s?\b",
     "three-quarter": r"\b3/4(th)?[- ]sleeved?s?\b|\bthree[- ]quarter[- ]sleeved?s?\b",
 }
+
+
+CLOSET_SLEEVE = {  # clothing-dataset label -> sleeve length; the labels that do not say are absent
+    "T-Shirt": "short",
+    "Polo": "short",
+    "Longsleeve": "long",
+    "Hoodie": "long",
+    "Blazer": "long",
+    "Undershirt": "sleeveless",
+}
+
+
+def closet_sleeve(source_label: str) -> str:
+    """The sleeve length a clothing-dataset label implies, "" when it implies none."""
+    return CLOSET_SLEEVE.get(source_label, "")
 
 
 def _from_words(name: str, words: dict[str, str]) -> str:

@@ -1,6 +1,7 @@
 """Train the attribute heads on fashion-product-images.
 
-    python -m ml.attributes.train --data ../shared/data/fashion-product-images [--validation]
+    python -m ml.attributes.train --data ../shared/data/fashion-product-images \
+        --closet ../shared/data/clothing-dataset [--validation]
 
 Inputs per product: the product feature (ml/product_features, ``--features-checkpoint``) of its photo (cached under ml/cache by
 ml/bridge/train.py) and the colour feature of its non-white pixels (ml/shop/colour.py; pixels cached
@@ -10,6 +11,13 @@ Labels (ml/attributes/labels.py): the styles.csv columns articleType, baseColour
 and pattern / sleeve length derived from product names. A class with fewer than ``--min-class`` training
 examples is not a class of its head (its rows go unlabelled for that head), and a head with fewer than
 ``--min-labels`` labelled training rows is dropped (sleeve length: about 25 names say it).
+
+The sleeve head therefore learns from closet photos (``--closet``): the training senders' clothing-dataset
+photos whose label says the sleeve length (T-shirt and polo short, longsleeve, hoodie and blazer long,
+undershirt sleeveless; ml.attributes.labels.CLOSET_SLEEVE) join as rows labelled for that head alone, read as
+the app's ingest reads them (the feature of the whole photo, the colour of its GrabCut cut-out). With them the
+product heads moved within noise on the held-out products (articleType 0.882 -> 0.889, baseColour 0.727 ->
+0.722, README).
 
 Loss: the sum over heads of cross-entropy (label smoothing ``--smoothing``) on the rows labelled for that
 head. Split: ``ml.shop.data.SPLIT_RULE``; ``--validation`` trains without the validation carve of the
@@ -54,10 +62,17 @@ import torch.nn.functional as F
 
 from ml.attributes.checkpoint import save_checkpoint
 from ml.attributes.config import AttributesConfig
-from ml.attributes.evaluate import KEYS, attribute_scores, predicted_values, product_inputs
+from ml.attributes.evaluate import (
+    KEYS,
+    attribute_scores,
+    closet_inputs,
+    predicted_values,
+    product_inputs,
+    sleeve_scores,
+)
 from ml.attributes.model import AttributeHeads
 from ml.shop.colour import feature_version
-from ml.shop.data import SPLIT_RULE, VALIDATION_RULE, in_validation
+from ml.shop.data import CLOSET_SPLIT_RULE, SPLIT_RULE, VALIDATION_RULE, closet_validation_mask, in_validation
 
 HEADS = (*KEYS, "pattern", "sleeve")
 
@@ -135,7 +150,9 @@ def _masked_ce(logits: torch.Tensor, target: torch.Tensor, smoothing: float) -> 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m ml.attributes.train")
     p.add_argument("--data", default="../shared/data/fashion-product-images")
-    p.add_argument("--features-checkpoint", default="ml/weights/product_features.pt", help="whose features the heads read")
+    p.add_argument(
+        "--features-checkpoint", default="ml/weights/product_features.pt", help="whose features the heads read"
+    )
     p.add_argument("--out", default="ml/weights/garment_attributes.pt")
     p.add_argument("--epochs", type=int, default=20)
     p.add_argument("--batch-size", type=int, default=128)
@@ -148,6 +165,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--colour-weight", type=float, default=3.0)
     p.add_argument("--min-class", type=int, default=10, help="training examples a class needs")
     p.add_argument("--min-labels", type=int, default=300, help="labelled training rows a head needs")
+    p.add_argument(
+        "--closet",
+        help="clothing-dataset directory: its training senders' photos whose label says the sleeve length "
+        "(ml.attributes.labels.CLOSET_SLEEVE) train the sleeve head",
+    )
     p.add_argument("--validation", action="store_true", help="score on the validation carve; nothing saved")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
@@ -162,6 +184,19 @@ def main(argv: list[str] | None = None) -> None:
         test = np.array([not h and in_validation(q.id) for q, h in zip(items, held)])
     else:
         train, test = ~held, held
+    n_closet = 0
+    if args.closet:  # training senders' photos join as rows labelled for the sleeve head only
+        rows, sleeve, closet_held, closet_emb, closet_colours = closet_inputs(
+            args.closet, args.features_checkpoint, args.threads, bins
+        )
+        val = closet_validation_mask(args.closet) if args.validation else np.zeros(len(rows), bool)
+        keep = np.flatnonzero(~closet_held & ~val & np.array([bool(y) for y in sleeve]))
+        n_closet = len(keep)
+        for k in labels:
+            labels[k] = list(labels[k]) + [sleeve[i] if k == "sleeve" else "" for i in keep]
+        emb = np.concatenate([emb, closet_emb[keep]])
+        colours = None if colours is None else np.concatenate([colours, closet_colours[keep]])
+        train, test = np.concatenate([train, np.ones(n_closet, bool)]), np.concatenate([test, np.zeros(n_closet, bool)])
     train_idx, test_idx = np.flatnonzero(train), np.flatnonzero(test)
     heads, dropped = head_classes(labels, train_idx, args.min_class, args.min_labels)
     config = AttributesConfig(
@@ -187,7 +222,7 @@ def main(argv: list[str] | None = None) -> None:
         smoothing=args.smoothing,
         seed=args.seed,
     )
-    keys = tuple(k for k in HEADS if k in heads or k in KEYS)
+    keys = tuple(k for k in HEADS if (k in heads or k in KEYS) and k != "sleeve")  # sleeve: closet photos, below
     scores = attribute_scores(
         predicted_values(model, emb[test_idx], None if colours is None else colours[test_idx]),
         {k: [labels[k][i] for i in test_idx] for k in keys},
@@ -195,6 +230,8 @@ def main(argv: list[str] | None = None) -> None:
         keys,
     )
     side = "validation" if args.validation else "heldout"
+    if args.closet and not args.validation and "sleeve" in heads:
+        scores["sleeve"] = sleeve_scores(model, args.closet, args.features_checkpoint, args.threads)
     if args.validation:
         print(json.dumps({"validation": scores, "args": vars(args), "seconds": round(time.time() - t0)}))
         return
@@ -203,6 +240,13 @@ def main(argv: list[str] | None = None) -> None:
         "data": {
             "source": f"{args.data} styles.csv (articleType, baseColour, usage, season, gender) + images/<id>.jpg",
             "derived_labels": "pattern and sleeve length from productDisplayName words (ml/attributes/labels.py)",
+            "closet": (
+                f"{args.closet}: {n_closet} training-sender photos labelled for the sleeve head only "
+                "(ml.attributes.labels.CLOSET_SLEEVE)"
+                if args.closet
+                else None
+            ),
+            "closet_split_rule": CLOSET_SPLIT_RULE if args.closet else None,
             "split_rule": SPLIT_RULE,
             "validation_rule": VALIDATION_RULE + " (hyperparameters chosen on it)",
             "n_train": len(train_idx),

@@ -18,8 +18,8 @@ from PIL import Image
 
 from ml import evaluate as ml_evaluate
 from ml.attributes import AttributeHeads, AttributesConfig, load_checkpoint, predict, save_checkpoint
-from ml.attributes.evaluate import accuracy, attribute_scores, majority_baseline
-from ml.attributes.labels import pattern_from_name, product_labels, sleeve_from_name
+from ml.attributes.evaluate import SLEEVE_TESTSET, accuracy, attribute_scores, confusion, majority_baseline
+from ml.attributes.labels import CLOSET_SLEEVE, closet_sleeve, pattern_from_name, product_labels, sleeve_from_name
 from ml.attributes.train import head_classes
 from ml.bridge.train import is_heldout
 
@@ -221,5 +221,77 @@ def test_the_shipped_checkpoint_names_its_data_command_and_scores():
     model, config, meta = load_checkpoint(SHIPPED, garment_model_version=garment_version())
     assert {"articleType", "baseColour", "usage", "season", "gender", "pattern"} <= set(config.heads)
     assert meta["command"].startswith("python -m ml.attributes.train")
-    assert meta["scores"]["heldout"]["n"] > 1000 and "sleeve" in meta["data"]["dropped_heads"]
+    assert meta["scores"]["heldout"]["n"] > 1000
+    assert config.heads["sleeve"] == ["long", "short", "sleeveless"]  # taught by closet photos (labels.CLOSET_SLEEVE)
+    assert meta["scores"]["heldout"]["sleeve"]["by_eye"]["n"] == 167
     assert SHIPPED.stat().st_size < 8_000_000
+
+
+def test_closet_labels_that_say_the_sleeve_length_teach_it_and_the_others_do_not():
+    assert closet_sleeve("T-Shirt") == closet_sleeve("Polo") == "short"
+    assert closet_sleeve("Longsleeve") == closet_sleeve("Hoodie") == "long"
+    assert closet_sleeve("Undershirt") == "sleeveless"
+    assert closet_sleeve("Shirt") == closet_sleeve("Dress") == closet_sleeve("Pants") == ""
+
+
+def test_confusion_counts_label_then_prediction_over_labelled_items():
+    got = confusion(["long", "short", "long", "short"], ["long", "long", "", "short"])
+    assert got == {"long": {"long": 1, "short": 1}, "short": {"short": 1}}
+
+
+def test_the_by_eye_sleeve_set_holds_only_held_out_senders_photos_whose_label_does_not_say():
+    photos = json.loads(SLEEVE_TESTSET.read_text())["photos"]
+    assert len(photos) == 174 and len({p["image"] for p in photos}) == 174
+    assert {p["sleeve"] for p in photos} == {"short", "long", "sleeveless", "?"}
+    assert not {p["category_label"] for p in photos} & {"tshirt", "polo", "longsleeve", "hoodie", "blazer"}
+    assert set(CLOSET_SLEEVE.values()) == {"short", "long", "sleeveless"}
+
+
+def test_the_sleeve_evaluation_scores_a_known_answer_on_a_tiny_closet(tmp_path, monkeypatch):
+    """Heads that always answer "long": accuracy is the share of long labels, per part, with its confusion."""
+    import ml.bridge.train
+    import ml.shop.data
+    from ml.attributes.evaluate import sleeve_scores
+    from ml.garment_category.data import load_split
+
+    monkeypatch.setattr(ml.bridge.train, "CACHE", tmp_path / "cache")
+    monkeypatch.setattr(ml.shop.data, "CACHE", tmp_path / "cache")
+    held = load_split()["heldout_senders"][0]
+    rows = [  # (image, sender, label): held-out T-shirt + longsleeve, a training polo, two held-out shirts
+        ("a1", held, "T-Shirt"),
+        ("a2", held, "Longsleeve"),
+        ("a3", "trainer-x", "Polo"),
+        ("s1", held, "Shirt"),
+        ("s2", held, "Shirt"),
+        ("s3", held, "Dress"),
+    ]
+    (tmp_path / "closet" / "images").mkdir(parents=True)
+    with open(tmp_path / "closet" / "images.csv", "w") as f:
+        f.write("image,sender_id,label,kids\n" + "".join(f"{i},{s},{lab},False\n" for i, s, lab in rows))
+    for n, (image, _, _) in enumerate(rows):
+        Image.new("RGB", (60, 80), (40 * n, 90, 160)).save(tmp_path / "closet" / "images" / f"{image}.jpg")
+    testset = tmp_path / "eye.json"
+    testset.write_text(
+        json.dumps(
+            {
+                "photos": [
+                    {"image": "s1", "category_label": "shirt", "sleeve": "long"},
+                    {"image": "s2", "category_label": "shirt", "sleeve": "short"},
+                    {"image": "s3", "category_label": "dress", "sleeve": "?"},
+                ]
+            }
+        )
+    )
+    config = AttributesConfig(colour_bins=(), hidden_dim=8, heads={"sleeve": ["long", "short", "sleeveless"]})
+    config.garment_model_version = garment_version()
+    model = AttributeHeads(config)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.zero_()
+        model.heads["sleeve"].bias[0] = 3.0
+
+    got = sleeve_scores(model, tmp_path / "closet", str(GARMENT), threads=1, testset=testset)
+    assert got["closet"]["accuracy"] == 0.5 and got["closet"]["n"] == 2  # the training polo is not scored
+    assert got["closet"]["confusion"] == {"long": {"long": 1}, "short": {"long": 1}}
+    assert got["by_eye"]["accuracy"] == 0.5 and got["by_eye"]["n"] == 2 and got["left_out_by_eye"] == 1
+    assert got["closet"]["baseline"] == 0.5  # training senders: one polo, so "short" is the majority
