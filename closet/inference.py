@@ -93,12 +93,16 @@ def attributes_classes() -> dict[str, list[str]]:
     return {name: list(values) for name, values in ckpt["config"]["heads"].items()}
 
 
-def attributes(features: np.ndarray, photos: list[tuple[np.ndarray, np.ndarray | None]]) -> list[dict]:
+def attributes(
+    features: np.ndarray, photos: list[tuple[np.ndarray, np.ndarray | None]], groups: list[str] | None = None
+) -> list[dict]:
     """Attributes with softmax confidences for (N, 1280) product features (``classify``'s
     ``product_embedding``) and their (rgb, mask) photos.
 
     ``mask`` is the garment's cut-out (> 127 is garment); None for a catalogue shot on white, whose
     non-white pixels count. Each result is ``{"model_version", <attribute>: {"value", "confidence", "top"}}``.
+    ``groups`` (each item's garment group, from its category) keeps the article type within it
+    (``ml.attributes.model.within_group``).
     """
     from ml.attributes import predict
     from ml.shop.colour import colour_feature
@@ -107,7 +111,7 @@ def attributes(features: np.ndarray, photos: list[tuple[np.ndarray, np.ndarray |
     colours = None
     if config.colour_dim:
         colours = np.stack([colour_feature(rgb, mask, config.colour_bins) for rgb, mask in photos])
-    return [{"model_version": meta["model_version"], **p} for p in predict(model, features, colours)]
+    return [{"model_version": meta["model_version"], **p} for p in predict(model, features, colours, groups=groups)]
 
 
 def classify(images: list[Image.Image]) -> list[dict]:

@@ -202,7 +202,7 @@ def garment_recut_run(*, garment_id: int) -> Garment:
         garment.colours_predicted = colours
         if garment.product_embedding is not None:  # the colour attributes read the new cut-out
             features = np.asarray(garment.product_embedding, dtype=np.float32)[None]
-            predicted = inference.attributes(features, [(rgb, cut.mask)])[0]
+            predicted = inference.attributes(features, [(rgb, cut.mask)], [garment.category_group])[0]
             garment.attributes = attributes_merge(old=garment.attributes, predicted=predicted)
         if garment.embedding is not None:  # the shop vector reads the cut-out's colours
             emb = np.asarray(garment.embedding, dtype=np.float32)[None]
@@ -251,7 +251,9 @@ def _garment_save(*, photo: Photo, rgb, cut, colours, prediction) -> Garment:
     garment.embedding = prediction["embedding"]
     garment.style_embedding = prediction["style"]
     garment.product_embedding = prediction["product_embedding"]
-    predicted = inference.attributes(prediction["product_embedding"][None], [(rgb, cut.mask)])[0]
+    predicted = inference.attributes(
+        prediction["product_embedding"][None], [(rgb, cut.mask)], [garment.category_group]
+    )[0]
     garment.attributes = attributes_merge(old=garment.attributes, predicted=predicted)  # keeps the user's
     garment.shop_embedding = shop_vectors(prediction["embedding"][None], shop_colour_feature(rgb, cut.mask)[None])[0]
     garment.model_version = inference.model_version()

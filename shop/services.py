@@ -212,7 +212,11 @@ def _models_run(plans: list[dict]) -> None:
     attribute_photos = [
         (np.asarray(im), None if studio_shot(np.asarray(im)) else p["mask"]) for im, p in zip(images, plans)
     ]
-    for plan, attributes in zip(plans, closet_inference.attributes(features, attribute_photos)):
+    groups = [  # the article type is read within the product's group: the shop's category, else the model's
+        GROUP_OF.get(plan["row"]["category"] or pred["category"], "") for plan, pred in zip(plans, predictions)
+    ]
+    groups = ["" if g == OTHER_CATEGORY else g for g in groups]
+    for plan, attributes in zip(plans, closet_inference.attributes(features, attribute_photos, groups)):
         plan["predicted_attributes"] = attributes
     shop_vecs = shop_vectors(np.stack([p["embedding"] for p in predictions]), [p["shop_colour"] for p in plans])
     titles = encode_text([plan["row"]["title"] for plan in plans])

@@ -55,6 +55,8 @@ def test_a_parsed_garment_has_attributes_with_confidences_and_the_user_can_corre
             assert a["source"] == "model" and a["value"] == a["predicted"] == a["top"][0]["value"]
             assert [t["confidence"] for t in a["top"]] == sorted((t["confidence"] for t in a["top"]), reverse=True)
     assert shoes["attributes"]["articleType"]["value"] in SHOE_TYPES
+    assert shoes["attributes"]["articleType"]["within_group"] == "footwear"  # chosen within the garment's group
+    assert pants["attributes"]["articleType"]["within_group"] == "bottoms"
     # the sleeve length, learned from closet photos, is given for garments that have sleeves only
     assert tee["category"] == "tshirt" and tee["attributes"]["sleeve"]["value"] == "short"
     assert 0 < tee["attributes"]["sleeve"]["confidence"] <= 1

@@ -13,7 +13,11 @@ With ``--closet DIR`` (clothing-dataset layout) and a checkpoint that has a slee
 ``sleeve``: accuracy on the held-out senders' photos whose label says the sleeve length (``closet``:
 T-shirts, polos, longsleeves, hoodies, blazers; ml.attributes.labels.CLOSET_SLEEVE) and on the held-out
 shirts, dresses, tops, blouses and undershirts labelled by eye (``by_eye``: ml/attributes/sleeve_testset.json,
-its "?" left out), each with the majority-class baseline and a confusion table (label -> predicted -> n).
+its "?" left out), each with the majority-class baseline and a confusion table (label -> predicted -> n);
+and ``closet_type``: the articleType head's answer read as the app's fine type (ml.taxonomy.PRODUCT_CATEGORY)
+and group, against the held-out senders' closet labels that some article type maps to (the head learned from
+product shots only, so this is how it carries over to closet photos), alone and (``..._within_group``) chosen
+within the photo's true garment group, as the app asks it within the group of the garment's category.
 Closet photos are read as the app's ingest reads them: the feature of the whole photo, the colour of its
 GrabCut cut-out.
 """
@@ -130,13 +134,31 @@ def confusion(predicted: list[str], labels: list[str]) -> dict[str, dict[str, in
     return {y: dict(sorted(c.items())) for y, c in sorted(out.items())}
 
 
-def sleeve_scores(model, data_dir: str | Path, features_path: str, threads: int, testset: Path = SLEEVE_TESTSET):
-    """The ``sleeve`` part of the JSON (module docstring)."""
-    import json
-
+def closet_scores(model, data_dir: str | Path, features_path: str, threads: int, testset: Path = SLEEVE_TESTSET):
+    """The ``sleeve`` and ``closet_type`` parts of the JSON (module docstring), for the heads the model has."""
     bins = model.config.colour_bins
     rows, sleeve, held, emb, colours = closet_inputs(data_dir, features_path, threads, bins)
-    predicted = predicted_values(model, emb, colours)["sleeve"]
+    predicted = predicted_values(model, emb, colours)
+    out = {}
+    if "sleeve" in predicted:
+        out["sleeve"] = _sleeve_scores(rows, sleeve, held, predicted["sleeve"], data_dir, testset)
+    if "articleType" in predicted:
+        from ml.attributes.model import predict_probabilities, within_group
+        from ml.taxonomy import GROUP_OF
+
+        classes = model.config.heads["articleType"]
+        probs = within_group(
+            predict_probabilities(model, emb, colours)["articleType"], classes, [GROUP_OF[r.label] for r in rows]
+        )
+        out["closet_type"] = _type_scores(rows, held, predicted["articleType"])
+        given = _type_scores(rows, held, [classes[j] for j in probs.argmax(1)])
+        out["closet_type"]["fine_type_accuracy_within_group"] = given["fine_type_accuracy"]
+    return out
+
+
+def _sleeve_scores(rows, sleeve: list[str], held: np.ndarray, predicted: list[str], data_dir, testset: Path) -> dict:
+    import json
+
     train_labels = [y for y, h in zip(sleeve, held) if not h]
     by_image = {Path(r.path).stem: i for i, r in enumerate(rows)}
     photos = json.loads(Path(testset).read_text())["photos"]
@@ -155,16 +177,35 @@ def sleeve_scores(model, data_dir: str | Path, features_path: str, threads: int,
         labels = labels or [sleeve[i] for i in idx]
         pred = [predicted[i] for i in idx]
         acc, n = accuracy(pred, labels)
+        base = majority_baseline(train_labels, labels)
         out[name] = {
             "accuracy": None if acc is None else round(acc, 4),
             "n": n,
-            "baseline": majority_baseline(train_labels, labels),
+            "baseline": None if base is None else round(base, 4),
             "confusion": confusion(pred, labels),
         }
-        if out[name]["baseline"] is not None:
-            out[name]["baseline"] = round(out[name]["baseline"], 4)
     out["left_out_by_eye"] = sum(p["sleeve"] == "?" for p in photos)
     return out
+
+
+def _type_scores(rows, held: np.ndarray, predicted: list[str]) -> dict:
+    """The article type read as the app's fine type (ml.taxonomy.PRODUCT_CATEGORY) against the closet label,
+    on the held-out senders' photos whose label some article type maps to; and the group (top, bottom, ...)."""
+    from ml.taxonomy import GROUP_OF, OTHER_CATEGORY, PRODUCT_CATEGORY
+
+    reachable = set(PRODUCT_CATEGORY.values())
+    idx = [i for i in np.flatnonzero(held) if rows[i].label in reachable]
+    fine = [PRODUCT_CATEGORY.get(predicted[i], OTHER_CATEGORY) for i in idx]
+    labels = [rows[i].label for i in idx]
+    fine_acc, n = accuracy(fine, labels)
+    group_acc, _ = accuracy([GROUP_OF.get(f, OTHER_CATEGORY) for f in fine], [GROUP_OF[y] for y in labels])
+    return {
+        "fine_type_accuracy": None if fine_acc is None else round(fine_acc, 4),
+        "group_accuracy": None if group_acc is None else round(group_acc, 4),
+        "n": n,
+        "left_out": int(held.sum()) - n,
+        "confusion": confusion(fine, labels),
+    }
 
 
 def predicted_values(model, emb: np.ndarray, colours: np.ndarray | None) -> dict[str, list[str]]:
@@ -196,8 +237,8 @@ def run(args: argparse.Namespace) -> dict:
         {k: [labels[k][i] for i in train] for k in keys},
         keys,
     )
-    if getattr(args, "closet", None) and "sleeve" in config.heads:
-        out["sleeve"] = sleeve_scores(model, args.closet, args.features_checkpoint, args.threads)
+    if getattr(args, "closet", None):
+        out.update(closet_scores(model, args.closet, args.features_checkpoint, args.threads))
     out["split"] = SPLIT_RULE
     out["model_version"] = meta["model_version"]
     return out

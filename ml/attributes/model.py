@@ -62,11 +62,43 @@ def predict_probabilities(
     }
 
 
+def within_group(probs: np.ndarray, article_types: list[str], groups: list[str]) -> np.ndarray:
+    """(N, C) articleType probabilities kept to the types of each item's garment group ("tops", "footwear", ...;
+    ml.taxonomy), renormalised: P(type | group). An item whose group is "" or has none of the types keeps its row.
+
+    The article-type head learned from studio product shots and on closet photos it often leaves the garment's
+    group (pants read as jackets); the category model, trained on closet photos too, is right about the group
+    far more often (README), so the app asks the head which type *within* the garment's group it is.
+    """
+    from ml.taxonomy import GROUP_OF, OTHER_CATEGORY, PRODUCT_CATEGORY
+
+    type_group = np.array(
+        [GROUP_OF.get(PRODUCT_CATEGORY.get(a, OTHER_CATEGORY), OTHER_CATEGORY) for a in article_types]
+    )
+    out = np.array(probs, dtype=np.float32, copy=True)
+    for i, group in enumerate(groups):
+        keep = type_group == group
+        if group and keep.any():
+            out[i] = np.where(keep, out[i], 0.0)
+            out[i] /= max(float(out[i].sum()), 1e-12)
+    return out
+
+
 def predict(
-    model: AttributeHeads, emb: np.ndarray, colours: np.ndarray | None = None, top: int = 3
+    model: AttributeHeads,
+    emb: np.ndarray,
+    colours: np.ndarray | None = None,
+    top: int = 3,
+    groups: list[str] | None = None,
 ) -> list[dict[str, dict]]:
-    """Per item, ``{head: {"value", "confidence", "top": [{"value", "confidence"}, ...]}}``; confidence is the softmax."""
+    """Per item, ``{head: {"value", "confidence", "top": [{"value", "confidence"}, ...]}}``; confidence is the softmax.
+
+    With ``groups`` (each item's garment group, "" for unknown), the article type is chosen within the group
+    (``within_group``) and its entry says so: ``"within_group": "tops"``.
+    """
     probs = predict_probabilities(model, emb, colours)
+    if groups is not None and "articleType" in probs:
+        probs["articleType"] = within_group(probs["articleType"], model.config.heads["articleType"], groups)
     n = len(np.asarray(emb))
     out: list[dict[str, dict]] = [{} for _ in range(n)]
     for name, p in probs.items():
@@ -75,4 +107,6 @@ def predict(
         for i in range(n):
             best = [{"value": classes[j], "confidence": round(float(p[i, j]), 4)} for j in order[i]]
             out[i][name] = {"value": best[0]["value"], "confidence": best[0]["confidence"], "top": best}
+            if name == "articleType" and groups is not None and groups[i]:
+                out[i][name]["within_group"] = groups[i]
     return out

@@ -66,9 +66,9 @@ from ml.attributes.evaluate import (
     KEYS,
     attribute_scores,
     closet_inputs,
+    closet_scores,
     predicted_values,
     product_inputs,
-    sleeve_scores,
 )
 from ml.attributes.model import AttributeHeads
 from ml.shop.colour import feature_version
@@ -230,8 +230,8 @@ def main(argv: list[str] | None = None) -> None:
         keys,
     )
     side = "validation" if args.validation else "heldout"
-    if args.closet and not args.validation and "sleeve" in heads:
-        scores["sleeve"] = sleeve_scores(model, args.closet, args.features_checkpoint, args.threads)
+    if args.closet and not args.validation:
+        scores.update(closet_scores(model, args.closet, args.features_checkpoint, args.threads))
     if args.validation:
         print(json.dumps({"validation": scores, "args": vars(args), "seconds": round(time.time() - t0)}))
         return

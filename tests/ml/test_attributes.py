@@ -251,7 +251,7 @@ def test_the_sleeve_evaluation_scores_a_known_answer_on_a_tiny_closet(tmp_path, 
     """Heads that always answer "long": accuracy is the share of long labels, per part, with its confusion."""
     import ml.bridge.train
     import ml.shop.data
-    from ml.attributes.evaluate import sleeve_scores
+    from ml.attributes.evaluate import closet_scores
     from ml.garment_category.data import load_split
 
     monkeypatch.setattr(ml.bridge.train, "CACHE", tmp_path / "cache")
@@ -290,8 +290,18 @@ def test_the_sleeve_evaluation_scores_a_known_answer_on_a_tiny_closet(tmp_path, 
             p.zero_()
         model.heads["sleeve"].bias[0] = 3.0
 
-    got = sleeve_scores(model, tmp_path / "closet", str(GARMENT), threads=1, testset=testset)
+    got = closet_scores(model, tmp_path / "closet", str(GARMENT), threads=1, testset=testset)["sleeve"]
     assert got["closet"]["accuracy"] == 0.5 and got["closet"]["n"] == 2  # the training polo is not scored
     assert got["closet"]["confusion"] == {"long": {"long": 1}, "short": {"long": 1}}
     assert got["by_eye"]["accuracy"] == 0.5 and got["by_eye"]["n"] == 2 and got["left_out_by_eye"] == 1
     assert got["closet"]["baseline"] == 0.5  # training senders: one polo, so "short" is the majority
+
+
+def test_the_article_type_is_chosen_within_the_garments_group_and_renormalised():
+    from ml.attributes.model import within_group
+
+    types = ["Jackets", "Jeans", "Trousers", "Watches"]  # outerwear, bottoms, bottoms, accessories
+    probs = np.array([[0.6, 0.1, 0.3, 0.0], [0.6, 0.1, 0.3, 0.0], [0.6, 0.1, 0.3, 0.0]], np.float32)
+    got = within_group(probs, types, ["bottoms", "", "bags"])
+    assert np.allclose(got[0], [0, 0.25, 0.75, 0])  # pants read as a jacket: the best bottom wins, P(type | group)
+    assert np.allclose(got[1], probs[1]) and np.allclose(got[2], probs[2])  # no group, or none of its types: as is
