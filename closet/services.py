@@ -333,8 +333,11 @@ def garment_correct(
             _correction_keep(
                 garment=garment, user=user, field="category", predicted=garment.category_predicted, corrected=category
             )
+            regroup = GROUP_OF[category] != garment.category_group
             garment.category, garment.category_group = category, GROUP_OF[category]
             garment.category_source = Garment.Source.USER
+            if regroup and garment.product_embedding is not None and garment.cutout:
+                garment.attributes = _attributes_regroup(garment)
         if colour_names is not None and colour_names != garment.colour_names:
             unknown = [n for n in colour_names if n not in PALETTE]
             if unknown or len(colour_names) > 3:
@@ -348,6 +351,17 @@ def garment_correct(
             garment.colours_source = Garment.Source.USER
         garment.save()
     return garment
+
+
+def _attributes_regroup(garment: Garment) -> dict:
+    """The garment's attributes after its group changed: the article type is chosen within the new group; the
+    photo is not re-read (the stored product feature, and the colour of the stored cut-out)."""
+    with garment.cutout.open("rb") as f:
+        rgba = np.asarray(Image.open(f).convert("RGBA"))
+    features = np.asarray(garment.product_embedding, dtype=np.float32)[None]
+    photo = (np.ascontiguousarray(rgba[..., :3]), rgba[..., 3])
+    predicted = inference.attributes(features, [photo], [garment.category_group])[0]
+    return attributes_merge(old=garment.attributes, predicted=predicted)
 
 
 def _correction_keep(*, garment: Garment, user, field: str, predicted, corrected) -> Correction:

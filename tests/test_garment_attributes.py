@@ -159,3 +159,17 @@ def test_a_tops_page_shows_its_sleeve_length_and_takes_a_correction(live_server,
     garment.refresh_from_db()
     assert garment.attributes["sleeve"] == {**garment.attributes["sleeve"], "value": other, "source": "user"}
     assert Correction.objects.filter(garment=garment, field="attribute:sleeve", corrected=other).exists()
+
+
+def test_a_category_correction_to_another_group_rereads_the_type_within_it(users, api_for, make_garment):
+    from ml.taxonomy import GROUP_OF, PRODUCT_CATEGORY
+
+    garment = make_garment(users["shopper"], "shoes")
+    assert garment.attributes["articleType"]["within_group"] == "footwear"
+    client = api_for(users["shopper"])
+    res = client.patch(f"/api/garments/{garment.id}/", {"category": "pants"}, format="json")
+    assert res.status_code == 200, res.content
+    article = res.json()["attributes"]["articleType"]
+    assert article["within_group"] == "bottoms" and article["source"] == "model"
+    assert GROUP_OF[PRODUCT_CATEGORY[article["value"]]] == "bottoms" and 0 < article["confidence"] <= 1
+    assert res.json()["attributes"]["usage"]["predicted"] == garment.attributes["usage"]["predicted"]  # same photo
