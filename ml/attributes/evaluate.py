@@ -25,6 +25,7 @@ GrabCut cut-out.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections import Counter
@@ -34,6 +35,7 @@ import numpy as np
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "weights"
 SLEEVE_TESTSET = Path(__file__).resolve().parent / "sleeve_testset.json"
+SLEEVE_TRAIN_BY_EYE = Path(__file__).resolve().parent / "sleeve_train_by_eye.json"  # training senders' dresses
 KEYS = ("articleType", "baseColour", "usage", "season", "gender")
 TARGETS = {"articleType": 0.90, "baseColour": 0.80, "usage": 0.85, "season": 0.70}
 
@@ -122,7 +124,15 @@ def closet_inputs(data_dir: str | Path, features_path: str, threads: int, bins: 
     emb, _ = image_embeddings(paths, features_path, threads)
     colours = colour_features(paths, "cutout", bins) if bins else None
     held = np.array([r.sender_id in held_senders for r in rows], bool)
-    return rows, [closet_sleeve(r.source_label) for r in rows], held, emb, colours
+    sleeve = [closet_sleeve(r.source_label) for r in rows]
+    by_eye = {p["image"]: p["sleeve"] for p in json.loads(SLEEVE_TRAIN_BY_EYE.read_text())["photos"]}
+    for i, r in enumerate(rows):  # training senders' dresses whose sleeves were read by eye ("?" stays unlabelled)
+        value = by_eye.get(Path(r.path).stem, "?")
+        if value != "?":
+            if held[i]:
+                raise ValueError(f"{SLEEVE_TRAIN_BY_EYE} labels a held-out sender's photo ({r.path})")
+            sleeve[i] = value
+    return rows, sleeve, held, emb, colours
 
 
 def confusion(predicted: list[str], labels: list[str]) -> dict[str, dict[str, int]]:
@@ -157,8 +167,6 @@ def closet_scores(model, data_dir: str | Path, features_path: str, threads: int,
 
 
 def _sleeve_scores(rows, sleeve: list[str], held: np.ndarray, predicted: list[str], data_dir, testset: Path) -> dict:
-    import json
-
     train_labels = [y for y, h in zip(sleeve, held) if not h]
     by_image = {Path(r.path).stem: i for i, r in enumerate(rows)}
     photos = json.loads(Path(testset).read_text())["photos"]

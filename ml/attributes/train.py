@@ -14,10 +14,11 @@ examples is not a class of its head (its rows go unlabelled for that head), and 
 
 The sleeve head therefore learns from closet photos (``--closet``): the training senders' clothing-dataset
 photos whose label says the sleeve length (T-shirt and polo short, longsleeve, hoodie and blazer long,
-undershirt sleeveless; ml.attributes.labels.CLOSET_SLEEVE) join as rows labelled for that head alone, read as
+undershirt sleeveless; ml.attributes.labels.CLOSET_SLEEVE), and 140 training senders' dresses whose sleeves
+were read by eye (ml/attributes/sleeve_train_by_eye.json), join as rows labelled for that head alone, read as
 the app's ingest reads them (the feature of the whole photo, the colour of its GrabCut cut-out). With them the
-product heads moved within noise on the held-out products (articleType 0.882 -> 0.889, baseColour 0.727 ->
-0.722, README).
+product heads moved within noise on the held-out products (articleType 0.882 -> 0.884, baseColour 0.727 ->
+0.724, README).
 
 Loss: the sum over heads of cross-entropy (label smoothing ``--smoothing``) on the rows labelled for that
 head. Split: ``ml.shop.data.SPLIT_RULE``; ``--validation`` trains without the validation carve of the
@@ -242,7 +243,7 @@ def main(argv: list[str] | None = None) -> None:
             "derived_labels": "pattern and sleeve length from productDisplayName words (ml/attributes/labels.py)",
             "closet": (
                 f"{args.closet}: {n_closet} training-sender photos labelled for the sleeve head only "
-                "(ml.attributes.labels.CLOSET_SLEEVE)"
+                "(ml.attributes.labels.CLOSET_SLEEVE, and the dresses of ml/attributes/sleeve_train_by_eye.json)"
                 if args.closet
                 else None
             ),

@@ -305,3 +305,13 @@ def test_the_article_type_is_chosen_within_the_garments_group_and_renormalised()
     got = within_group(probs, types, ["bottoms", "", "bags"])
     assert np.allclose(got[0], [0, 0.25, 0.75, 0])  # pants read as a jacket: the best bottom wins, P(type | group)
     assert np.allclose(got[1], probs[1]) and np.allclose(got[2], probs[2])  # no group, or none of its types: as is
+
+
+def test_the_by_eye_training_dresses_are_apart_from_the_test_set():
+    from ml.attributes.evaluate import SLEEVE_TRAIN_BY_EYE
+
+    train = json.loads(SLEEVE_TRAIN_BY_EYE.read_text())["photos"]
+    test = json.loads(SLEEVE_TESTSET.read_text())["photos"]
+    assert len(train) == 168 and {p["category_label"] for p in train} == {"dress"}
+    assert {p["sleeve"] for p in train} == {"short", "long", "sleeveless", "?"}
+    assert not {p["image"] for p in train} & {p["image"] for p in test}
