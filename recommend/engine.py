@@ -4,7 +4,7 @@ Pure Python + numpy over plain item records, so the worker, the benchmark and th
 
 A complete outfit is a top and a bottom, or a one-piece, plus shoes; outerwear and one accessory or bag
 are optional (outerwear becomes required below COLD_C when the closet has any). Occasion and weather rules
-are below, written down; the grader scores every candidate in one batch; the taste model re-ranks; the
+(types, and the sleeve length of tops and one-pieces) are below, written down; the grader scores every candidate in one batch; the taste model re-ranks; the
 final list is picked greedily so that outfits share as few items as possible.
 """
 
@@ -54,6 +54,10 @@ COLD_PREFER = {"longsleeve", "hoodie", "outerwear", "blazer", "pants", "scarf"}
 COLD_EXCLUDE = {"shorts", "undershirt"}
 WARM_PREFER = {"tshirt", "shorts", "skirt", "dress", "polo", "top", "undershirt", "sunglasses", "hat"}
 WARM_EXCLUDE = {"outerwear", "scarf"}
+# sleeve length (ml.attributes, the user's value when corrected) of tops and one-pieces, per weather
+COLD_SLEEVE = {"long": 0.03, "short": -0.03, "sleeveless": -0.06}  # unless the outfit has outerwear over it
+WARM_SLEEVE = {"long": -0.04, "short": 0.02, "sleeveless": 0.03}
+SLEEVE_WORDS = {"long": "long sleeves", "short": "short sleeves", "sleeveless": "sleeveless"}
 RAIN_PREFER = {"outerwear", "pants"}
 RAIN_AVOID = {"shorts", "skirt"}
 
@@ -67,6 +71,7 @@ class Item:
     vector: np.ndarray  # (384,) text-space embedding, for the grader and the wish
     features: np.ndarray  # taste features (ml.taste.item_features)
     extra: np.ndarray | None = None  # the grader's colour/pattern features (ml.outfit.features.garment_extra)
+    sleeve: str = ""  # long, short, sleeveless; "" when unknown or the item has no sleeves
 
 
 @dataclass
@@ -173,6 +178,10 @@ def context_bonus(outfit: list[Item], req: Request) -> tuple[float, list[str]]:
             bonus += 0.04 * len(light) - 0.06 * len(cats & COLD_PREFER)
             if light:
                 reasons.append(f"Light for {req.temperature:.0f}°C: {', '.join(sorted(light))}")
+    if req.temperature is not None:
+        b, reason = _sleeve_bonus(outfit, req.temperature)
+        bonus += b
+        reasons += [reason] if reason else []
     if req.rain:
         bonus += 0.05 * len(cats & RAIN_PREFER) - 0.05 * len(cats & RAIN_AVOID)
         if cats & RAIN_PREFER:
@@ -184,6 +193,24 @@ def context_bonus(outfit: list[Item], req: Request) -> tuple[float, list[str]]:
         if sims.max() > 0.25:
             reasons.append(f"Matches your wish “{req.wish}” ({best.category})")
     return bonus, reasons
+
+
+def _sleeve_bonus(outfit: list[Item], temperature: float) -> tuple[float, str]:
+    """Sleeves that suit the weather: long ones when it is cold (bare arms are fine under a coat), short or
+    none when it is warm; between COLD_C and WARM_C sleeves do not matter."""
+    if COLD_C <= temperature <= WARM_C:
+        return 0.0, ""
+    cold = temperature < COLD_C
+    covered = cold and any(i.slot == "outerwear" for i in outfit)
+    table = COLD_SLEEVE if cold else WARM_SLEEVE
+    bonus, suiting = 0.0, []
+    for item in outfit:
+        if item.slot in ("top", "one-piece") and item.sleeve in table and not (covered and table[item.sleeve] < 0):
+            bonus += table[item.sleeve]
+            if table[item.sleeve] > 0:
+                suiting.append(SLEEVE_WORDS[item.sleeve])
+    reason = f"{suiting[0].capitalize()} for {temperature:.0f}°C" if suiting else ""
+    return bonus, reason
 
 
 def grader_inputs(outfit: list[Item]) -> list[dict]:

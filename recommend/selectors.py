@@ -27,9 +27,20 @@ def closet_items(*, owner, considering: bool = False) -> list[engine.Item]:
             vector=_item_vector(r["style_embedding"], r["name_embedding"]),
             features=item_features(r["category"], r["colours"]),
             extra=garment_extra(r["colour_names"], r["attributes"]),
+            sleeve=_sleeve(r["category_group"], r["attributes"]),
         )
         for r in rows
     ]
+
+
+def _sleeve(category_group: str, attributes: dict | None) -> str:
+    """The garment's sleeve length as the app uses it (the user's value when corrected), "" without sleeves."""
+    from closet.attributes import SLEEVED_GROUPS
+
+    entry = (attributes or {}).get("sleeve")
+    if category_group not in SLEEVED_GROUPS or not isinstance(entry, dict):
+        return ""
+    return entry.get("value", "")
 
 
 def _item_vector(style, name) -> np.ndarray:

@@ -268,3 +268,38 @@ def test_complete_the_look_grades_a_product_with_its_colours_and_pattern():
     item = product_item("top", [0.0] * 384, title, "Navy Blue", ["navy blue", "navy", "blue"], {})
     assert item["slot"] == "top" and item["text_embedding"].shape == (384,)
     assert np.array_equal(item["extra"], name_extra("navy striped"))
+
+
+def test_sleeves_suit_the_weather_and_a_coat_covers_bare_arms_in_the_cold():
+    import numpy as np
+
+    from recommend.engine import Item, Request, context_bonus
+
+    def item(i, slot, sleeve=""):
+        return Item(i, "dress" if slot == "one-piece" else slot, slot, [], np.zeros(384), np.zeros(4), sleeve=sleeve)
+
+    long_dress, bare_dress = item(1, "one-piece", "long"), item(2, "one-piece", "sleeveless")
+    shoes, coat = item(3, "shoes"), item(4, "outerwear")
+    cold, hot, mild = Request(temperature=3), Request(temperature=30), Request(temperature=18)
+
+    long_cold, reasons = context_bonus([long_dress, shoes], cold)
+    bare_cold, _ = context_bonus([bare_dress, shoes], cold)
+    assert long_cold > bare_cold and "Long sleeves for 3°C" in reasons
+    covered, _ = context_bonus([bare_dress, shoes, coat], cold)  # under a coat bare arms cost nothing
+    assert covered > bare_cold
+    long_hot, _ = context_bonus([long_dress, shoes], hot)
+    bare_hot, reasons = context_bonus([bare_dress, shoes], hot)
+    assert bare_hot > long_hot and "Sleeveless for 30°C" in reasons
+    assert context_bonus([long_dress, shoes], mild) == context_bonus([bare_dress, shoes], mild)
+
+
+@pytest.mark.django_db
+def test_the_suggestions_read_each_garments_sleeve_length_and_the_users_correction(users, make_garment):
+    from closet.attributes import garment_attributes_correct
+    from recommend.selectors import closet_items
+
+    dress, shoes = make_garment(users["shopper"], "dress"), make_garment(users["shopper"], "shoes")
+    other = next(v for v in ("sleeveless", "short", "long") if v != dress.attributes["sleeve"]["value"])
+    garment_attributes_correct(garment=dress, user=users["shopper"], values={"sleeve": other})
+    items = {i.id: i for i in closet_items(owner=users["shopper"])}
+    assert items[dress.id].sleeve == other and items[shoes.id].sleeve == ""

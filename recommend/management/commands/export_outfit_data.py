@@ -27,8 +27,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, out: Path, **options):
         labels: dict[int, int] = {}
-        for fb in Feedback.objects.filter(outfit__isnull=False).exclude(outfit__context__has_key="look").order_by(
-            "created_at"
+        for fb in (
+            Feedback.objects.filter(outfit__isnull=False)
+            .exclude(outfit__context__has_key="look")
+            .order_by("created_at")
         ):
             labels[fb.outfit_id] = 0 if fb.kind == Feedback.Kind.DISLIKE else 1  # the latest reaction wins
         rows = 0
