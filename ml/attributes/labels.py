@@ -51,6 +51,24 @@ CLOSET_SLEEVE = {  # clothing-dataset label -> sleeve length; the labels that do
 }
 
 
+CLOSET_ARTICLE_TYPE = {  # clothing-dataset label -> the article type a shop would file it under, where one fits
+    "T-Shirt": "Tshirts",
+    "Polo": "Tshirts",
+    "Shirt": "Shirts",
+    "Top": "Tops",
+    "Hoodie": "Sweatshirts",
+    "Dress": "Dresses",
+    "Skirt": "Skirts",
+    "Shorts": "Shorts",
+    "Outwear": "Jackets",
+}  # not Pants (jeans or trousers?), Shoes (casual, sports, formal?), Longsleeve, Hat, Undershirt, Blazer, Body
+
+
+def closet_article_type(source_label: str) -> str:
+    """The article type a clothing-dataset label implies, "" when it implies none."""
+    return CLOSET_ARTICLE_TYPE.get(source_label, "")
+
+
 def closet_sleeve(source_label: str) -> str:
     """The sleeve length a clothing-dataset label implies, "" when it implies none."""
     return CLOSET_SLEEVE.get(source_label, "")
