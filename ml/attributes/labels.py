@@ -9,8 +9,8 @@ Names say the sleeve length for about 25 products, too few for a head, so closet
 (``closet_sleeve``): in the clothing-dataset the label of a T-shirt, a polo, a longsleeve, a hoodie or a blazer
 says how long its sleeves are, and an undershirt is mostly a tank top (16 of the 19 held-out senders'
 undershirts are sleeveless, by eye: ml/attributes/SLEEVE_TESTSET.md). Shirts, dresses, tops and blouses say
-nothing: 140 training senders' dresses were labelled by eye instead (sleeve_train_by_eye.json), and the
-held-out senders' ones are what the by-eye test set scores.
+nothing: 242 training senders' dresses and tops were labelled by eye instead (sleeve_train_by_eye.json),
+and the held-out senders' ones are what the by-eye test set scores.
 """
 
 from __future__ import annotations

@@ -14,16 +14,17 @@ examples is not a class of its head (its rows go unlabelled for that head), and 
 
 The sleeve head therefore learns from closet photos (``--closet``): the training senders' clothing-dataset
 photos whose label says the sleeve length (T-shirt and polo short, longsleeve, hoodie and blazer long,
-undershirt sleeveless; ml.attributes.labels.CLOSET_SLEEVE), and 140 training senders' dresses whose sleeves
-were read by eye (ml/attributes/sleeve_train_by_eye.json), join as rows labelled for that head alone, read as
+undershirt sleeveless; ml.attributes.labels.CLOSET_SLEEVE), and 242 training senders' dresses and tops
+whose sleeves were read by eye (ml/attributes/sleeve_train_by_eye.json), join as rows labelled for that head alone, read as
 the app's ingest reads them (the feature of the whole photo, the colour of its GrabCut cut-out). With them the
-product heads moved within noise on the held-out products (articleType 0.882 -> 0.884, baseColour 0.727 ->
-0.724, README).
+product heads moved within noise on the held-out products (articleType 0.882 -> 0.885, baseColour 0.727 ->
+0.723, README).
 
 ``--closet-types`` lets those photos teach the article-type head too where their label implies a type
 (ml.attributes.labels.CLOSET_ARTICLE_TYPE). On the held-out senders (``closet_type`` of ``python -m ml.evaluate
-product-attributes ... --closet``) the head alone improved (fine type 0.467 -> 0.527, group 0.635 -> 0.722), but
-what the app uses, the type chosen within the garment's group, did not (0.682 -> 0.669), so it is off.
+product-attributes ... --closet``, with the 140 by-eye dresses of then) the head alone improved (fine type
+0.467 -> 0.527, group 0.635 -> 0.722), but what the app uses, the type chosen within the garment's group, did not
+(0.682 -> 0.669), so it is off.
 
 Loss: the sum over heads of cross-entropy (label smoothing ``--smoothing``) on the rows labelled for that
 head. Split: ``ml.shop.data.SPLIT_RULE``; ``--validation`` trains without the validation carve of the
@@ -259,7 +260,7 @@ def main(argv: list[str] | None = None) -> None:
             "derived_labels": "pattern and sleeve length from productDisplayName words (ml/attributes/labels.py)",
             "closet": (
                 f"{args.closet}: {n_closet} training-sender photos labelled for the sleeve head only "
-                "(ml.attributes.labels.CLOSET_SLEEVE, and the dresses of ml/attributes/sleeve_train_by_eye.json)"
+                "(ml.attributes.labels.CLOSET_SLEEVE, and ml/attributes/sleeve_train_by_eye.json)"
                 if args.closet
                 else None
             ),
