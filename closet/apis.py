@@ -84,6 +84,7 @@ class GarmentListApi(generics.ListAPIView):
             OpenApiParameter("category", str),
             OpenApiParameter("group", str),
             OpenApiParameter("colour", str),
+            OpenApiParameter("sleeve", str, description="long, short or sleeveless (tops, one-pieces, outerwear)"),
         ]
     )
     def get(self, request, *args, **kwargs):
@@ -96,6 +97,7 @@ class GarmentListApi(generics.ListAPIView):
             category=p.get("category", ""),
             group=p.get("group", ""),
             colour=p.get("colour", ""),
+            sleeve=p.get("sleeve", ""),
         )
 
 

@@ -6,7 +6,13 @@ from pgvector.django import CosineDistance
 from closet.models import Garment, IngestJob
 
 
-def garment_list(*, owner, category: str = "", group: str = "", colour: str = "") -> QuerySet[Garment]:
+def garment_list(
+    *, owner, category: str = "", group: str = "", colour: str = "", sleeve: str = ""
+) -> QuerySet[Garment]:
+    """The owner's garments; ``sleeve`` (long, short, sleeveless: the attribute's value, the user's when
+    corrected) keeps tops, one-pieces and outerwear with that sleeve length."""
+    from closet.attributes import SLEEVED_GROUPS
+
     qs = Garment.objects.filter(owner=owner).select_related("photo")
     if category:
         qs = qs.filter(category=category)
@@ -14,6 +20,8 @@ def garment_list(*, owner, category: str = "", group: str = "", colour: str = ""
         qs = qs.filter(category_group=group)
     if colour:
         qs = qs.filter(colour_names__contains=[colour])
+    if sleeve:
+        qs = qs.filter(category_group__in=SLEEVED_GROUPS, attributes__sleeve__value=sleeve)
     return qs
 
 

@@ -21,8 +21,8 @@ from ml.taxonomy import CLASSES, GROUPS, LABELS
 
 @login_required
 def grid(request):
-    category, group, colour = (request.GET.get(k, "") for k in ("category", "group", "colour"))
-    garments = selectors.garment_list(owner=request.user, category=category, group=group, colour=colour)
+    category, group, colour, sleeve = (request.GET.get(k, "") for k in ("category", "group", "colour", "sleeve"))
+    garments = selectors.garment_list(owner=request.user, category=category, group=group, colour=colour, sleeve=sleeve)
     pending = request.user.ingest_jobs.filter(status__in=["queued", "running"]).count()
     return render(
         request,
@@ -32,7 +32,8 @@ def grid(request):
             "groups": GROUPS,
             "labels": LABELS,
             "palette": PALETTE,
-            "selected": {"category": category, "group": group, "colour": colour},
+            "selected": {"category": category, "group": group, "colour": colour, "sleeve": sleeve},
+            "sleeves": attributes.attribute_choices().get("sleeve", []),
             "pending": pending,
         },
     )

@@ -173,3 +173,22 @@ def test_a_category_correction_to_another_group_rereads_the_type_within_it(users
     assert article["within_group"] == "bottoms" and article["source"] == "model"
     assert GROUP_OF[PRODUCT_CATEGORY[article["value"]]] == "bottoms" and 0 < article["confidence"] <= 1
     assert res.json()["attributes"]["usage"]["predicted"] == garment.attributes["usage"]["predicted"]  # same photo
+
+
+def test_the_closet_filters_by_sleeve_length_on_the_page_and_the_api(users, api_for, client, make_garment):
+    from closet.attributes import garment_attributes_correct
+
+    user = users["shopper"]
+    dress, tee, shoes = (make_garment(user, p) for p in ("dress", "t-shirt", "shoes"))
+    garment_attributes_correct(garment=dress, user=user, values={"sleeve": "sleeveless"})  # the user's value counts
+    garment_attributes_correct(garment=tee, user=user, values={"sleeve": "short"})
+    api = api_for(user)
+    for sleeve, want in (("sleeveless", {dress.id}), ("short", {tee.id}), ("long", set())):
+        got = {g["id"] for g in api.get(f"/api/garments/?sleeve={sleeve}").json()["results"]}
+        assert got == want, sleeve
+    assert len(api.get("/api/garments/").json()["results"]) == 3  # no filter: shoes too
+
+    client.force_login(user)
+    page = client.get("/closet/?sleeve=sleeveless").content.decode()
+    assert f"/closet/garments/{dress.id}/" in page and f"/closet/garments/{tee.id}/" not in page
+    assert '<option value="sleeveless" selected>' in page
