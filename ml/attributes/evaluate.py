@@ -35,7 +35,7 @@ import numpy as np
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "weights"
 SLEEVE_TESTSET = Path(__file__).resolve().parent / "sleeve_testset.json"
-SLEEVE_TRAIN_BY_EYE = Path(__file__).resolve().parent / "sleeve_train_by_eye.json"  # training senders' dresses
+SLEEVE_TRAIN_BY_EYE = Path(__file__).resolve().parent / "sleeve_train_by_eye.json"  # training senders' dresses, tops
 KEYS = ("articleType", "baseColour", "usage", "season", "gender")
 TARGETS = {"articleType": 0.90, "baseColour": 0.80, "usage": 0.85, "season": 0.70}
 
@@ -86,7 +86,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--features-checkpoint", default=str(WEIGHTS / "product_features.pt"), help="whose features the heads read"
     )
-    parser.add_argument("--closet", help="clothing-dataset layout: score the sleeve head on its held-out senders")
+    parser.add_argument(
+        "--closet", help="clothing-dataset layout: score the sleeve and article-type heads on its held-out senders"
+    )
     parser.add_argument("--threads", type=int, default=2)
 
 
@@ -112,7 +114,10 @@ def product_inputs(data_dir: str | Path, features_path: str, threads: int, bins:
 
 def closet_inputs(data_dir: str | Path, features_path: str, threads: int, bins: tuple[int, ...]):
     """(rows, sleeve labels, held-out-sender mask, features, colour features or None) of the clothing-dataset
-    photos whose label maps to a garment type (ml.shop.data.closet_photos), as the app's ingest reads them."""
+    photos whose label maps to a garment type (ml.shop.data.closet_photos), as the app's ingest reads them.
+
+    A sleeve label is the one the photo's dataset label implies (labels.closet_sleeve) or, for the training
+    senders' dresses and tops of ``SLEEVE_TRAIN_BY_EYE``, the one read by eye; "" for none."""
     from ml.attributes.labels import closet_sleeve
     from ml.bridge.train import image_embeddings
     from ml.garment_category.data import clothing_rows, load_split
@@ -126,7 +131,7 @@ def closet_inputs(data_dir: str | Path, features_path: str, threads: int, bins: 
     held = np.array([r.sender_id in held_senders for r in rows], bool)
     sleeve = [closet_sleeve(r.source_label) for r in rows]
     by_eye = {p["image"]: p["sleeve"] for p in json.loads(SLEEVE_TRAIN_BY_EYE.read_text())["photos"]}
-    for i, r in enumerate(rows):  # training senders' dresses whose sleeves were read by eye ("?" stays unlabelled)
+    for i, r in enumerate(rows):  # training senders' photos whose sleeves were read by eye ("?" stays unlabelled)
         value = by_eye.get(Path(r.path).stem, "?")
         if value != "?":
             if held[i]:
@@ -146,23 +151,22 @@ def confusion(predicted: list[str], labels: list[str]) -> dict[str, dict[str, in
 
 def closet_scores(model, data_dir: str | Path, features_path: str, threads: int, testset: Path = SLEEVE_TESTSET):
     """The ``sleeve`` and ``closet_type`` parts of the JSON (module docstring), for the heads the model has."""
-    bins = model.config.colour_bins
-    rows, sleeve, held, emb, colours = closet_inputs(data_dir, features_path, threads, bins)
-    predicted = predicted_values(model, emb, colours)
-    out = {}
-    if "sleeve" in predicted:
-        out["sleeve"] = _sleeve_scores(rows, sleeve, held, predicted["sleeve"], data_dir, testset)
-    if "articleType" in predicted:
-        from ml.attributes.model import predict_probabilities, within_group
-        from ml.taxonomy import GROUP_OF
+    from ml.attributes.model import predict_probabilities, within_group
+    from ml.taxonomy import GROUP_OF
 
-        classes = model.config.heads["articleType"]
-        probs = within_group(
-            predict_probabilities(model, emb, colours)["articleType"], classes, [GROUP_OF[r.label] for r in rows]
-        )
-        out["closet_type"] = _type_scores(rows, held, predicted["articleType"])
-        given = _type_scores(rows, held, [classes[j] for j in probs.argmax(1)])
-        out["closet_type"]["fine_type_accuracy_within_group"] = given["fine_type_accuracy"]
+    rows, sleeve, held, emb, colours = closet_inputs(data_dir, features_path, threads, model.config.colour_bins)
+    probs = predict_probabilities(model, emb, colours)
+    heads = model.config.heads
+    out = {}
+    if "sleeve" in probs:
+        predicted = [heads["sleeve"][j] for j in probs["sleeve"].argmax(1)]
+        out["sleeve"] = _sleeve_scores(rows, sleeve, held, predicted, data_dir, testset)
+    if "articleType" in probs:
+        classes = heads["articleType"]
+        given_group = within_group(probs["articleType"], classes, [GROUP_OF[r.label] for r in rows])
+        out["closet_type"] = _type_scores(rows, held, [classes[j] for j in probs["articleType"].argmax(1)])
+        within = _type_scores(rows, held, [classes[j] for j in given_group.argmax(1)])
+        out["closet_type"]["fine_type_accuracy_within_group"] = within["fine_type_accuracy"]
     return out
 
 
@@ -182,7 +186,7 @@ def _sleeve_scores(rows, sleeve: list[str], held: np.ndarray, predicted: list[st
         ("closet", [i for i in np.flatnonzero(held) if sleeve[i] and i not in in_testset], None),
         ("by_eye", [i for i, _ in eye], [y for _, y in eye]),
     ):
-        labels = labels or [sleeve[i] for i in idx]
+        labels = [sleeve[i] for i in idx] if labels is None else labels
         pred = [predicted[i] for i in idx]
         acc, n = accuracy(pred, labels)
         base = majority_baseline(train_labels, labels)
