@@ -25,6 +25,12 @@ SHOWN = {  # the attributes a person sees and can correct, in this order, with t
 SLEEVED_GROUPS = {"tops", "one-pieces", "outerwear"}  # the sleeve length is shown (and correctable) for these only
 
 
+def attribute_applies(name: str, category_group: str) -> bool:
+    """Whether an attribute means something for a garment of this group: the sleeve length only for
+    ``SLEEVED_GROUPS``, every other attribute always. Pages, the API and the suggestions all ask this."""
+    return name != "sleeve" or category_group in SLEEVED_GROUPS
+
+
 def attributes_merge(*, old: dict, predicted: dict) -> dict:
     """The garment's new attributes: the model's ``predicted`` ones (``closet.inference.attributes``), where
     the user set a value (``source`` "user") that value kept."""
@@ -78,11 +84,9 @@ def garment_attributes_correct(*, garment: Garment, user, values: dict[str, str]
     return garment
 
 
-def attributes_for_display(attributes: dict, category_group: str = "") -> list[dict]:
-    """The shown attributes, in order: ``{"name", "label", "value", "confidence", "source", "choices"}``.
-
-    With ``category_group``, the sleeve length only for garments that have sleeves (``SLEEVED_GROUPS``).
-    """
+def attributes_for_display(attributes: dict, category_group: str) -> list[dict]:
+    """The shown attributes that apply to the group (``attribute_applies``), in order:
+    ``{"name", "label", "value", "confidence", "source", "choices"}``."""
     if not any(isinstance(v, dict) for v in (attributes or {}).values()):
         return []  # parsed before attributes existed: a re-parse fills them
     choices = attribute_choices()
@@ -91,7 +95,7 @@ def attributes_for_display(attributes: dict, category_group: str = "") -> list[d
         entry = (attributes or {}).get(name)
         if not isinstance(entry, dict):
             continue
-        if name == "sleeve" and category_group and category_group not in SLEEVED_GROUPS:
+        if not attribute_applies(name, category_group):
             continue
         rows.append({"name": name, "label": label, **entry, "choices": choices.get(name, [entry["value"]])})
     return rows

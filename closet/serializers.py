@@ -2,7 +2,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from closet.attributes import SLEEVED_GROUPS
+from closet.attributes import attribute_applies
 from closet.models import Garment, IngestJob
 from ml.taxonomy import CLASSES
 
@@ -75,7 +75,7 @@ class GarmentSerializer(serializers.ModelSerializer):
         return {
             k: v
             for k, v in (obj.attributes or {}).items()
-            if isinstance(v, dict) and (k != "sleeve" or obj.category_group in SLEEVED_GROUPS)
+            if isinstance(v, dict) and attribute_applies(k, obj.category_group)
         }
 
     def get_attributes_model_version(self, obj) -> str:

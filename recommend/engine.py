@@ -4,8 +4,9 @@ Pure Python + numpy over plain item records, so the worker, the benchmark and th
 
 A complete outfit is a top and a bottom, or a one-piece, plus shoes; outerwear and one accessory or bag
 are optional (outerwear becomes required below COLD_C when the closet has any). Occasion and weather rules
-(types, and the sleeve length of tops and one-pieces) are below, written down; the grader scores every candidate in one batch; the taste model re-ranks; the
-final list is picked greedily so that outfits share as few items as possible.
+(types, and the sleeve length of tops and one-pieces) are below, written down; the grader scores every
+candidate in one batch; the taste model re-ranks; the final list is picked greedily so that outfits share as
+few items as possible.
 """
 
 from dataclasses import dataclass, field

@@ -35,10 +35,10 @@ def closet_items(*, owner, considering: bool = False) -> list[engine.Item]:
 
 def _sleeve(category_group: str, attributes: dict | None) -> str:
     """The garment's sleeve length as the app uses it (the user's value when corrected), "" without sleeves."""
-    from closet.attributes import SLEEVED_GROUPS
+    from closet.attributes import attribute_applies
 
     entry = (attributes or {}).get("sleeve")
-    if category_group not in SLEEVED_GROUPS or not isinstance(entry, dict):
+    if not attribute_applies("sleeve", category_group) or not isinstance(entry, dict):
         return ""
     return entry.get("value", "")
 
