@@ -35,7 +35,10 @@ PROTOCOL = (
     "AUC: every outfit vs one negative that swaps one random item for a random item of the same slot "
     "(7 slots: top/bottom/one-piece/outerwear/shoes/bag/accessory) drawn from the evaluated outfits' items; "
     "FITB: one random item blanked, 4 candidates of its slot incl. the true one (distinct names); numpy "
-    "generator seeded with --seed; items as text (names via all-MiniLM-L6-v2, or photos via the bridge)"
+    "generator seeded with --seed; items as text (names via all-MiniLM-L6-v2, or photos via the bridge); "
+    "auc_all_swapped: every outfit vs one negative whose items are ALL replaced by random items of their slots "
+    "(the style of Polyvore Outfits' compatibility negatives, at slot rather than fine-category level), drawn "
+    "by a second generator seeded with [--seed, 1]"
 )
 
 
@@ -80,6 +83,25 @@ def score_rows(model: OutfitGrader, table: ItemTable, outfits: list[list[int]], 
     return np.concatenate(out) if out else np.zeros(0)
 
 
+def all_swapped(
+    rows: list[int], table: ItemTable, pool: dict[str, np.ndarray], rng: np.random.Generator
+) -> list[int] | None:
+    """Every item replaced by a random item of its slot (another name, not already used); None when a slot's
+    pool has no such item."""
+    out, names = [], {table.names[r] for r in rows}
+    for r in rows:
+        candidates = pool[table.slot(r)]
+        for _ in range(20):
+            c = int(candidates[rng.integers(len(candidates))])
+            if table.names[c] not in names and c not in out:
+                out.append(c)
+                names.add(table.names[c])
+                break
+        else:
+            return None
+    return out
+
+
 def evaluate_rows(model: OutfitGrader, table: ItemTable, outfits: list[list[int]], seed: int) -> dict:
     """AUC against same-slot swaps and 4-way FITB, negatives drawn from these outfits' own items."""
     model.eval()
@@ -96,8 +118,11 @@ def evaluate_rows(model: OutfitGrader, table: ItemTable, outfits: list[list[int]
         fitb = float(np.mean(fitb_scores.argmax(1) == np.array([a for _, _, a in questions])))
     else:
         fitb = float("nan")
+    rng_all = np.random.default_rng([seed, 1])  # a second stream, so "auc" and "fitb" draw as before
+    every = [n for n in (all_swapped(rows, table, pool, rng_all) for rows in outfits) if n is not None]
     return {
         "auc": auc_score(pos, neg),
+        "auc_all_swapped": auc_score(pos, score_rows(model, table, every)),
         "fitb": fitb,
         "n": len(outfits),
         "n_negatives": len(neg),

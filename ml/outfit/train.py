@@ -37,6 +37,7 @@ from ml.outfit.data import (
     TEST_FILE,
     ItemTable,
     read_maryland,
+    read_polyvore_outfits,
     same_slot_swap,
     slot_breaking_swap,
     split_maryland,
@@ -73,6 +74,22 @@ def build_table(outfits) -> tuple[ItemTable, dict[str, list[int]]]:
     names = [k[0] for k in keys]
     extras = np.stack([name_extra(n) for n in names])  # (items, EXTRA_DIM)
     return ItemTable(name_embeddings(names), [k[1] for k in keys], names, extras), rows
+
+
+def bce_examples(batch, table, pool, rng, args) -> list[tuple[list[int], float]]:
+    """The batch's outfits as positives, each with ``--swap-negatives`` same-slot swaps and, for a share,
+    a slot-breaking swap, drawn from ``pool``."""
+    examples = [(rows, 1.0) for rows in batch]
+    for rows in batch:
+        for _ in range(args.swap_negatives):
+            neg = same_slot_swap(rows, table, pool, rng)
+            if neg is not None:
+                examples.append((neg, 0.0))
+        if rng.random() < args.slot_breaking_share:
+            neg = slot_breaking_swap(rows, table, pool, rng)
+            if neg is not None:
+                examples.append((neg, 0.0))
+    return examples
 
 
 def fitb_loss(model, table, batch, pool, k, rng, config) -> torch.Tensor:
@@ -137,6 +154,14 @@ def main(argv: list[str] | None = None) -> None:
         help="JSONL from `manage.py export_outfit_data`: outfits people liked or wore (extra positives) and "
         "disliked (extra negatives), items as text-space vectors",
     )
+    p.add_argument(
+        "--polyvore-outfits",
+        type=Path,
+        help="also train on Polyvore Outfits rows (e.g. ../shared/data/polyvore/outfits-disjoint) as outfits of "
+        "fine-category names: what goes with what, without item content (ml.outfit.data.read_polyvore_outfits)",
+    )
+    p.add_argument("--polyvore-batch", type=int, default=128, help="category outfits per step, beside each batch")
+    p.add_argument("--polyvore-weight", type=float, default=1.0, help="weight of the category outfits' losses")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -144,7 +169,16 @@ def main(argv: list[str] | None = None) -> None:
 
     outfits = read_maryland(args.data)
     split = split_maryland(outfits)
-    table, rows_of = build_table(outfits)
+    category_outfits, category_stats = [], None
+    if args.polyvore_outfits:
+        category_outfits, category_stats = read_polyvore_outfits(args.polyvore_outfits)
+        print({"polyvore_outfits": category_stats}, file=sys.stderr)
+    table, rows_of = build_table(outfits + category_outfits)
+    category = [rows_of[o.set_id] for o in category_outfits]
+    # negatives for category outfits are drawn by frequency (a row repeats once per occurrence)
+    category_pool = {
+        s: np.array([r for rows in category for r in rows if table.slot(r) == s], dtype=np.int64) for s in SLOTS
+    }
     fit = [rows_of[o.set_id] for o in split["fit"]]
     select = [rows_of[o.set_id] for o in split["select"]]
     heldout = [rows_of[o.set_id] for o in split["heldout"]]
@@ -179,21 +213,19 @@ def main(argv: list[str] | None = None) -> None:
         for s in range(0, len(order), args.batch_size):
             batch = [fit[i] for i in order[s : s + args.batch_size]]
             loss = fitb_loss(model, table, batch, fit_pool, args.candidates, rng, config)
-            examples = [(rows, 1.0) for rows in batch]
+            examples = bce_examples(batch, table, fit_pool, rng, args)
             if app_neg:  # people's dislikes, a few per step
                 examples += [(app_neg[i], 0.0) for i in rng.choice(len(app_neg), size=min(len(app_neg), 8))]
-            for rows in batch:
-                for _ in range(args.swap_negatives):
-                    neg = same_slot_swap(rows, table, fit_pool, rng)
-                    if neg is not None:
-                        examples.append((neg, 0.0))
-                if rng.random() < args.slot_breaking_share:
-                    neg = slot_breaking_swap(rows, table, fit_pool, rng)
-                    if neg is not None:
-                        examples.append((neg, 0.0))
             logits, _ = model(*row_tensors(table, [e[0] for e in examples], config))
             bce = F.binary_cross_entropy_with_logits(logits, torch.tensor([e[1] for e in examples]))
             loss = args.rank_weight * loss + bce
+            if category:
+                cat_batch = [category[i] for i in rng.integers(len(category), size=args.polyvore_batch)]
+                cat_rank = fitb_loss(model, table, cat_batch, category_pool, args.candidates, rng, config)
+                cat_examples = bce_examples(cat_batch, table, category_pool, rng, args)
+                logits, _ = model(*row_tensors(table, [e[0] for e in cat_examples], config))
+                cat_bce = F.binary_cross_entropy_with_logits(logits, torch.tensor([e[1] for e in cat_examples]))
+                loss = loss + args.polyvore_weight * (args.rank_weight * cat_rank + cat_bce)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -226,6 +258,17 @@ def main(argv: list[str] | None = None) -> None:
             "train_set_ids": sorted(o.set_id for o in split["train"]),
             "app_data": {"path": str(args.app_data), "positives": len(app_pos), "negatives": len(app_neg)}
             if args.app_data
+            else None,
+            "polyvore_outfits": {
+                "path": str(args.polyvore_outfits),
+                "files": "train_pos, valid_pos, test_pos (all of them: the evaluation is on Maryland)",
+                "stats": category_stats,
+                "per_step": args.polyvore_batch,
+                "weight": args.polyvore_weight,
+                "items": "fine-category names from categories.csv (coarse name when an item has none)",
+                "negatives": "same-slot swaps and candidates drawn by category frequency",
+            }
+            if args.polyvore_outfits
             else None,
         },
         "command": "python -m ml.outfit.train " + shlex.join(argv if argv is not None else sys.argv[1:]),

@@ -220,3 +220,56 @@ def test_training_items_carry_the_features_of_their_names(monkeypatch):
     table, rows = build_table([outfit])
     assert np.array_equal(table.extras[rows["1"][0]], name_extra("navy striped shirt"))
     assert table.extras[rows["1"][1]].any()
+
+
+def test_polyvore_outfit_rows_become_outfits_of_category_names(tmp_path):
+    """A hand-made copy of the Polyvore Outfits layout: rows ``uid, n, item_index x M, category x M``."""
+    from ml.outfit.data import read_polyvore_outfits
+
+    root = tmp_path / "polyvore"
+    d = root / "outfits-disjoint"
+    d.mkdir(parents=True)
+    items = [[] for _ in range(11)]
+    items[10] = ["t1", "t2"]  # tops
+    items[3] = ["b1"]  # bottoms
+    items[8] = ["s1"]  # shoes
+    items[5] = ["j1"]  # jewellery, no fine category
+    (d / "items.json").write_text(json.dumps(items))
+    (root / "train_category.json").write_text(json.dumps({"t1": "21", "t2": "17", "b1": "27", "s1": "46"}))
+    (root / "categories.csv").write_text("21,tshirt,tops\n17,blouse,tops\n27,jeans,bottoms\n46,sandals,shoes\n")
+    pad = [-1] * 2  # M = 6
+    (d / "train_pos").write_text(
+        ",".join(map(str, [0, 4, 0, 0, 0, 0, *pad, 10, 3, 8, 5, *pad]))
+        + "\n"
+        + ",".join(map(str, [0, 2, 1, 0, -1, -1, *pad, 10, 3, -1, -1, *pad]))
+        + "\n"
+    )
+    (d / "valid_pos").write_text(",".join(map(str, [0, 3, 1, 0, 0, -1, *pad, 10, 3, 8, -1, *pad])) + "\n")
+    outfits, stats = read_polyvore_outfits(d, max_items=3)
+    assert [[(it.name, it.slot) for it in o.items] for o in outfits] == [
+        [("blouse", "top"), ("jeans", "bottom")],
+        [("blouse", "top"), ("jeans", "bottom"), ("sandals", "shoes")],
+    ]
+    assert stats["too_many_items"] == 1 and stats["rows"] == 3
+    outfits, stats = read_polyvore_outfits(d)
+    first = outfits[0].items
+    assert [(it.name, it.slot) for it in first] == [
+        ("tshirt", "top"),
+        ("jeans", "bottom"),
+        ("sandals", "shoes"),
+        ("jewelry", "accessory"),
+    ]
+    assert stats["items"] == 9 and stats["items_with_fine_category"] == 8
+
+
+def test_the_all_swapped_negative_replaces_every_item_by_another_of_its_slot():
+    from ml.outfit.data import ItemTable
+    from ml.outfit.evaluate import all_swapped
+
+    slots = ["top", "top", "top", "shoes", "shoes", "bag"]
+    table = ItemTable(np.zeros((6, 384), np.float32), slots, ["tee", "shirt", "tee", "boot", "pump", "tote"])
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        neg = all_swapped([0, 3], table, table.pools, rng)
+        assert neg == [1, 4]  # the only top with another name, the only other shoe
+    assert all_swapped([0, 5], table, table.pools, rng) is None  # no other bag
