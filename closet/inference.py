@@ -55,8 +55,15 @@ def product_model():
     return model, config, meta
 
 
+@functools.cache
 def product_model_version() -> str:
-    return product_model()[2]["model_version"]
+    """The product-feature model's version, read from its checkpoint's meta without building the model: the web
+    process needs only the version (the attribute heads check it, e.g. after a category correction), and
+    building the tail costs about a second. Workers that build it check the weights themselves."""
+    from ml.product_features import PRODUCT_FEATURES_FILE
+
+    ckpt = torch.load(settings.ML_WEIGHTS_DIR / PRODUCT_FEATURES_FILE, map_location="cpu", weights_only=True)
+    return ckpt["meta"]["model_version"]
 
 
 @functools.cache

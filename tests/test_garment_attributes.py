@@ -175,6 +175,22 @@ def test_a_category_correction_to_another_group_rereads_the_type_within_it(users
     assert res.json()["attributes"]["usage"]["predicted"] == garment.attributes["usage"]["predicted"]  # same photo
 
 
+def test_the_attribute_heads_check_the_feature_version_without_building_the_feature_model():
+    """A web process (a category correction) needs only the product-feature model's version, read from its
+    checkpoint; the version read that way is the one the built model carries."""
+    from closet import inference
+
+    for cached in (inference.product_model, inference.product_model_version, inference.attributes_model):
+        cached.cache_clear()
+    try:
+        version = inference.attributes_model()[1].garment_model_version
+        assert inference.product_model.cache_info().currsize == 0  # the tail was not built
+        assert version == inference.product_model_version() == inference.product_model()[2]["model_version"]
+    finally:
+        for cached in (inference.product_model, inference.product_model_version, inference.attributes_model):
+            cached.cache_clear()
+
+
 def test_the_closet_filters_by_sleeve_length_on_the_page_and_the_api(users, api_for, client, make_garment):
     from closet.attributes import garment_attributes_correct
 
