@@ -40,8 +40,10 @@ def search_run(*, user, params: dict, page_size: int = 20) -> SearchResult:
         vector = garment_shop_vector(anchor)
     elif params.get("similar_to_product"):
         anchor = get_object_or_404(Product, id=params["similar_to_product"], status=Product.Status.READY)
-        vector = anchor.shop_embedding
-        f.exclude_ids = [anchor.id]
+        size = params.get("page_size") or page_size
+        offset = (max(params.get("page") or 1, 1) - 1) * size
+        page = selectors.similar_products(anchor=anchor, filters=f, offset=offset, limit=size)
+        return SearchResult(page, None, anchor)
     elif (params.get("q") or "").strip():
         parsed = query_parse(params["q"])
         f.categories = f.categories or parsed.categories

@@ -140,6 +140,39 @@ def product_search(
         candidates = min(candidates * 3, MAX_EF_SEARCH)
 
 
+def attribute_distributions(product: Product) -> dict[str, dict[str, float]]:
+    """The product's article type and base colour as ``{value: probability}``: the shop's own column when it
+    has one, else the attribute model's top 3 (``attributes["predicted_attributes"]``)."""
+    from ml.shop.rerank import distribution
+
+    predicted = (product.attributes or {}).get("predicted_attributes") or {}
+    return {
+        "articleType": distribution(predicted.get("articleType"), product.article_type),
+        "baseColour": distribution(predicted.get("baseColour"), product.base_colour),
+    }
+
+
+def similar_products(*, anchor: Product, filters: ProductFilter, offset: int = 0, limit: int = 20) -> SearchPage:
+    """Products like ``anchor`` that pass ``filters``: the nearest ``RERANK_CANDIDATES`` in the shop space,
+    re-ranked by how likely each shares the anchor's article type and colour (``ml.shop.rerank``; README,
+    Shop embedding), then the rest in plain vector order. The re-ranked head is a permutation of the vector
+    order's first ``RERANK_CANDIDATES``, so pages never repeat or skip a product."""
+    from ml.shop.rerank import RERANK_CANDIDATES, agreement, rerank
+
+    f = ProductFilter(**{**filters.__dict__, "exclude_ids": [*filters.exclude_ids, anchor.id]})
+    vector = anchor.shop_embedding
+    head = product_search(vector=vector, filters=f, offset=0, limit=RERANK_CANDIDATES)
+    mine = attribute_distributions(anchor)
+    cosine = [1.0 - float(p.distance) for p in head.products]
+    agree = [agreement(mine, attribute_distributions(p)) for p in head.products]
+    ranked = [head.products[i] for i in rerank(np.array(cosine), np.array(agree))] if head.products else []
+    page = ranked[offset : offset + limit]
+    if offset + limit > RERANK_CANDIDATES and len(head.products) == RERANK_CANDIDATES:
+        start = max(offset, RERANK_CANDIDATES)
+        page += product_search(vector=vector, filters=f, offset=start, limit=offset + limit - start).products
+    return SearchPage(page, head.count, f"{head.plan}+rerank", head.count_is_estimate)
+
+
 def _count(qs: QuerySet) -> tuple[int, bool]:
     """Exact count for up to COUNT_EXACT_BELOW rows; above that the planner's estimate (a count(*) over a
     million-row table costs ~0.7 s here, the estimate ~1 ms). Returns (count, is_estimate)."""

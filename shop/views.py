@@ -51,11 +51,7 @@ def product_detail(request, pk):
     product = get_object_or_404(Product.objects.select_related("shop").prefetch_related("images"), pk=pk)
     ready = product.status == Product.Status.READY
     similar = (
-        selectors.product_search(
-            vector=product.shop_embedding, filters=selectors.ProductFilter(exclude_ids=[product.id]), limit=8
-        ).products
-        if ready
-        else []
+        selectors.similar_products(anchor=product, filters=selectors.ProductFilter(), limit=8).products if ready else []
     )
     return render(
         request,

@@ -197,6 +197,78 @@ def test_similar_products_and_shop_similar_from_a_closet_garment(demo_shop, user
     assert api_for(users["stranger"]).get("/api/shop/products/", {"similar_to_garment": garment.id}).status_code == 404
 
 
+def test_similar_products_put_the_same_type_and_colour_first_and_page_through_everything(db, users, api_for):
+    """The re-rank of ml.shop.rerank on hand-made vectors: products that (by their shop's columns or by the
+    attribute model) share the anchor's type and colour are promoted by cosine + weight x agreement, ahead of a
+    nearer product that does not; pages past the re-ranked head neither repeat nor skip a product."""
+    from ml.shop.rerank import RERANK_CANDIDATES, RERANK_PROMOTE, RERANK_WEIGHT
+
+    assert RERANK_WEIGHT > 0.2 and RERANK_PROMOTE >= 3  # the cosines below are spaced for these
+    rng = np.random.default_rng(0)
+    dim = Product._meta.get_field("shop_embedding").dimensions
+    base = np.zeros(dim, np.float32)
+    base[0] = 1.0
+    other = np.zeros(dim, np.float32)
+    other[1] = 1.0
+
+    def at(cos):  # a unit vector at cosine `cos` from base
+        return (cos * base + np.sqrt(1 - cos**2) * other).astype(np.float32)
+
+    shop = services.shop_get_or_create(name="Rerank")
+
+    def product(ext, vector, article_type="", colour="", predicted=None):
+        return Product.objects.create(
+            shop=shop,
+            external_id=ext,
+            title=ext,
+            category="tshirt",
+            category_group="tops",
+            article_type=article_type,
+            base_colour=colour,
+            attributes={"predicted_attributes": predicted or {}},
+            status=Product.Status.READY,
+            shop_embedding=vector,
+        )
+
+    def top(value, p):
+        return {"value": value, "confidence": p, "top": [{"value": value, "confidence": p}]}
+
+    anchor = product("anchor", base, "Tshirts", "Navy Blue")
+    near = product("near", at(0.99), "Shirts", "Black")  # nearest, but another type and colour: agreement 0
+    predicted = {"articleType": top("Tshirts", 0.9), "baseColour": top("Navy Blue", 0.8)}
+    match = product("match", at(0.9), predicted=predicted)  # the attribute model's agreement: 0.9 x 0.8
+    declared = product("declared", at(0.5), "Tshirts", "Navy Blue")  # the shop's own columns: agreement 1
+    fillers = []
+    for i in range(RERANK_CANDIDATES + 30):  # orthogonal to the anchor, in random directions
+        v = rng.normal(size=dim)
+        v -= (v @ base) * base
+        fillers.append(product(f"f{i}", (v / np.linalg.norm(v)).astype(np.float32)))
+    score = {near.id: 0.99, match.id: 0.9 + RERANK_WEIGHT * 0.72, declared.id: 0.5 + RERANK_WEIGHT}
+    expected = sorted(score, key=lambda i: -score[i])
+    assert expected.index(match.id) < expected.index(near.id)
+
+    client = api_for(users["shopper"])
+    res = client.get("/api/shop/products/", {"similar_to_product": anchor.id, "page_size": 3}).json()
+    assert [p["id"] for p in res["results"]] == expected
+    seen, page = [], 1
+    while True:
+        body = client.get(
+            "/api/shop/products/", {"similar_to_product": anchor.id, "page_size": 40, "page": page}
+        ).json()
+        seen += [p["id"] for p in body["results"]]
+        if not body["next"]:
+            break
+        page += 1
+    assert len(seen) == len(set(seen)) == 3 + len(fillers)
+    assert set(seen) == {near.id, match.id, declared.id, *(f.id for f in fillers)}
+
+    page = selectors.similar_products(anchor=anchor, filters=selectors.ProductFilter(), limit=2)
+    assert [p.id for p in page.products] == expected[:2] and page.plan.endswith("+rerank")
+    # without the re-rank the nearest comes first: the order above is the re-rank's doing
+    plain = selectors.product_search(vector=base, filters=selectors.ProductFilter(exclude_ids=[anchor.id]), limit=1)
+    assert plain.products[0].id == near.id
+
+
 def _synthetic_catalogue(n=3000, share=0.1, seed=0):
     """n products whose vectors are perturbed copies of real product embeddings; `share` of them are dresses."""
     from shop.inference import shop_vectors

@@ -62,6 +62,7 @@ import shlex
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -78,7 +79,7 @@ from ml.attributes.evaluate import (
     product_inputs,
 )
 from ml.attributes.labels import closet_article_type
-from ml.attributes.model import AttributeHeads
+from ml.attributes.model import AttributeHeads, predict_probabilities
 from ml.shop.colour import feature_version
 from ml.shop.data import CLOSET_SPLIT_RULE, SPLIT_RULE, VALIDATION_RULE, closet_validation_mask, in_validation
 
@@ -185,6 +186,12 @@ def main(argv: list[str] | None = None) -> None:
         "(ml.attributes.labels.CLOSET_ARTICLE_TYPE)",
     )
     p.add_argument("--validation", action="store_true", help="score on the validation carve; nothing saved")
+    p.add_argument(
+        "--validation-out",
+        type=Path,
+        help="with --validation: write every non-held-out product's id and each head's probabilities and which "
+        "are in the carve (npz), e.g. for scripts/shop_rerank_weight.py",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
     args = p.parse_args(argv)
@@ -251,7 +258,12 @@ def main(argv: list[str] | None = None) -> None:
     if args.closet and not args.validation:
         scores.update(closet_scores(model, args.closet, args.features_checkpoint, args.threads))
     if args.validation:
-        print(json.dumps({"validation": scores, "args": vars(args), "seconds": round(time.time() - t0)}))
+        if args.validation_out:
+            rows = np.flatnonzero(~held)  # products that are not held out: the carve and what the heads saw
+            probs = predict_probabilities(model, emb[rows], None if colours is None else colours[rows])
+            carve = np.isin(rows, test_idx)
+            np.savez(args.validation_out, ids=np.array([items[i].id for i in rows]), carve=carve, **probs)
+        print(json.dumps({"validation": scores, "args": vars(args), "seconds": round(time.time() - t0)}, default=str))
         return
     label_counts = {k: sum(1 for i in train_idx if labels[k][i]) for k in HEADS}
     meta = {

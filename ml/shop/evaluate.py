@@ -157,6 +157,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the product-feature checkpoint, for a head that reads it too (config.features_model_version)",
     )
     parser.add_argument("--bridge-checkpoint", default=str(WEIGHTS / "image_to_text.pt"))
+    parser.add_argument(
+        "--attributes-checkpoint",
+        default=str(WEIGHTS / "garment_attributes.pt"),
+        help="attribute heads for the re-ranked figures (ml.shop.rerank); 'none' skips them",
+    )
     parser.add_argument("--threads", type=int, default=2)
 
 
@@ -197,14 +202,16 @@ def run(args: argparse.Namespace) -> dict:
         )
     print(f"{held.sum()} held-out products; embeddings ready in {time.time() - t0:.0f}s", file=sys.stderr)
 
+    shop_vectors = embed_images(head, head_input, colours)
     shop = retrieval_scores(
         items,
         held,
-        embed_images(head, head_input, colours),
+        shop_vectors,
         embed_texts(text_map, names),
         closet_vectors=None if closet is None else embed_images(head, closet_input, closet_colours),
         closet_types=closet_types,
     )
+    shop["reranked"] = _reranked(args, items, held, shop_vectors)
     bridge_photos, bridge_note = _bridge_photo_vectors(args.bridge_checkpoint, emb, garment_version)
     baseline = retrieval_scores(
         items,
@@ -224,6 +231,32 @@ def run(args: argparse.Namespace) -> dict:
         "model_version": meta["model_version"],
         "garment_model_version": garment_version,
         "seconds": round(time.time() - t0, 1),
+    }
+
+
+def _reranked(args: argparse.Namespace, items: list[Product], held: np.ndarray, vectors: np.ndarray) -> dict | None:
+    """Product->product recall with the attribute re-rank of ``ml.shop.rerank`` (the shop's "similar products"
+    when the catalogue does not declare type and colour): held-out against held-out, and against the catalogue."""
+    from ml.attributes.checkpoint import load_checkpoint as load_attributes
+    from ml.attributes.model import predict_probabilities
+    from ml.shop.rerank import HEADS, RERANK_CANDIDATES, RERANK_PROMOTE, RERANK_WEIGHT, reranked_recall, top_k_rows
+
+    if args.attributes_checkpoint == "none" or not Path(args.attributes_checkpoint).exists():
+        return None
+    paths = [p.path for p in items]
+    feats, features_version = image_embeddings(paths, args.features_checkpoint, args.threads)
+    model, config, _ = load_attributes(args.attributes_checkpoint, garment_model_version=features_version)
+    colours = colour_features(paths, "studio", config.colour_bins) if config.colour_bins else None
+    probs = {h: top_k_rows(p) for h, p in predict_probabilities(model, feats, colours).items() if h in HEADS}
+    h = np.flatnonzero(held)
+    labels = [p.label for p in items]
+    heldout = reranked_recall(vectors[h], {k: v[h] for k, v in probs.items()}, [labels[i] for i in h])
+    catalogue = reranked_recall(vectors, probs, labels, queries=h)
+    return {
+        "what": f"the best {RERANK_PROMOTE} of the nearest {RERANK_CANDIDATES} by cosine + {RERANK_WEIGHT} x "
+        "P(same type) x P(same colour) first, then cosine order (attribute heads' top 3, over all article types)",
+        **heldout,
+        **{f"catalogue_{k}": v for k, v in catalogue.items()},
     }
 
 

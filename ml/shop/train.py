@@ -53,6 +53,7 @@ import json
 import shlex
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -203,6 +204,12 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="train without the validation carve of the training data and print its scores (nothing saved)",
     )
+    p.add_argument(
+        "--validation-out",
+        type=Path,
+        help="with --validation: write every non-held-out product's id and photo vector and which are in the "
+        "carve (npz), e.g. for scripts/shop_rerank_weight.py",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
     args = p.parse_args(argv)
@@ -301,7 +308,9 @@ def main(argv: list[str] | None = None) -> None:
         closet_types=closet_test_types,
     )
     if args.validation:
-        print(json.dumps({"validation": scores, "rule": VALIDATION_RULE, "args": vars(args)}))
+        if args.validation_out:
+            np.savez(args.validation_out, ids=np.array([q.id for q in items]), carve=held, vectors=photo_vectors)
+        print(json.dumps({"validation": scores, "rule": VALIDATION_RULE, "args": vars(args)}, default=str))
         return
     meta = {
         "data": {

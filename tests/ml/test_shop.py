@@ -205,3 +205,44 @@ def test_label_recall_on_a_hand_made_gallery_whose_answers_are_known():
     assert out["recall_at_1"] == 0.0 and out["recall_at_2"] == 0.5
     assert out["n"] == 4 and out["n_without_match"] == 1
     assert out["recall_at_2_by_matches"] == {"1": {"n": 4, "recall_at_2": 0.5}}
+
+
+def test_attribute_agreement_and_the_reranked_recall_on_a_hand_made_gallery():
+    from ml.shop.rerank import agreement, distribution, reranked_recall, top_k_rows
+
+    entry = {
+        "value": "Tshirts",
+        "confidence": 0.6,
+        "top": [{"value": "Tshirts", "confidence": 0.6}, {"value": "Tops", "confidence": 0.3}],
+    }
+    assert distribution(entry) == {"Tshirts": 0.6, "Tops": 0.3}
+    assert distribution(entry, declared="Shirts") == {"Shirts": 1.0}
+    assert distribution(None) == {}
+    a = {"articleType": {"Tshirts": 0.6, "Tops": 0.3}, "baseColour": {"Blue": 0.5}}
+    b = {"articleType": {"Tops": 1.0}, "baseColour": {"Blue": 0.8, "Navy Blue": 0.2}}
+    assert agreement(a, b) == pytest.approx(0.3 * 0.4)
+    assert agreement(a, {"articleType": {"Tops": 1.0}}) == 0.0  # colour unknown: no agreement
+    assert top_k_rows(np.array([[0.1, 0.5, 0.4]]), k=2).tolist() == [[0.0, 0.5, 0.4]]
+
+    from ml.shop.rerank import rerank
+
+    cos, agree = np.array([0.9, 0.8, 0.7, 0.6]), np.array([0.0, 0.0, 1.0, 1.0])
+    assert rerank(cos, agree, weight=0.3, promote=1).tolist() == [2, 0, 1, 3]  # only the best is promoted
+    assert rerank(cos, agree, weight=0.3, promote=4).tolist() == [2, 0, 3, 1]  # scores 1.0, 0.9, 0.9, 0.8
+    assert rerank(cos, agree, weight=0.0, promote=4).tolist() == [0, 1, 2, 3]
+
+    # rows 0 and 2 share a label; row 1 is nearer row 0 by cosine but the heads say it differs
+    vectors = np.array([[1.0, 0.0], [0.99, 0.141], [0.9, -0.436], [-1.0, 0.0]], np.float32)
+    labels = ["a", "b", "a", "c"]
+    probs = {
+        "articleType": np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.0, 1.0]]),
+        "baseColour": np.ones((4, 1)),
+    }
+    plain = reranked_recall(vectors, probs, labels, weight=0.0, ks=(1,))
+    reranked = reranked_recall(vectors, probs, labels, weight=0.3, ks=(1,), promote=1)
+    assert plain == {"recall_at_1": 0.5, "n": 2}  # row 0 finds row 1 first; row 2 finds row 0 (its nearest)
+    assert reranked == {"recall_at_1": 1.0, "n": 2}
+    assert reranked_recall(vectors, probs, labels, weight=0.3, ks=(1,), queries=np.array([0, 3])) == {
+        "recall_at_1": 1.0,
+        "n": 1,
+    }
