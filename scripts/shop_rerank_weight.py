@@ -26,7 +26,8 @@ from ml.shop.data import products
 from ml.shop.rerank import HEADS, RERANK_CANDIDATES, reranked_recall, top_k_rows
 
 WEIGHTS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 1.2, 2.0, 4.0)
-PROMOTE = (1, 3, 5, RERANK_CANDIDATES)
+PROMOTE = (1, 3, 5, 100)
+CANDIDATES = (100, 200)  # the app fetches them through HNSW with 5x as many index candidates, at most 1000
 
 
 def main() -> None:
@@ -53,16 +54,17 @@ def main() -> None:
 
     plain = scores(weight=0.0)
     sweep = {"plain": plain}
-    for m in PROMOTE:
-        for w in WEIGHTS:
-            sweep[f"promote {m}, weight {w}"] = scores(weight=w, promote=m)
+    for k in CANDIDATES:
+        for m in PROMOTE:
+            for w in WEIGHTS:
+                sweep[f"candidates {k}, promote {m}, weight {w}"] = scores(weight=w, promote=m, candidates=k)
     allowed = {
         k: v
         for k, v in sweep.items()
         if v["recall_at_10"] >= plain["recall_at_10"] and v["catalogue_recall_at_10"] >= plain["catalogue_recall_at_10"]
     }
     best = max(allowed, key=lambda k: (allowed[k]["recall_at_1"], allowed[k]["recall_at_10"]))
-    print(json.dumps({"candidates": RERANK_CANDIDATES, "n_carve": len(carve), "chosen": best, "sweep": sweep}))
+    print(json.dumps({"shipped_candidates": RERANK_CANDIDATES, "n_carve": len(carve), "chosen": best, "sweep": sweep}))
 
 
 if __name__ == "__main__":
