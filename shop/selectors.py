@@ -165,6 +165,8 @@ def similar_products(*, anchor: Product, filters: ProductFilter, offset: int = 0
     mine = attribute_distributions(anchor)
     cosine = [1.0 - float(p.distance) for p in head.products]
     agree = [agreement(mine, attribute_distributions(p)) for p in head.products]
+    for p, a in zip(head.products, agree):
+        p.agreement = a  # shown with the results ("likely the same type and colour")
     ranked = [head.products[i] for i in rerank(np.array(cosine), np.array(agree))] if head.products else []
     page = ranked[offset : offset + limit]
     if offset + limit > RERANK_CANDIDATES and len(head.products) == RERANK_CANDIDATES:

@@ -11,6 +11,10 @@ class ProductSerializer(serializers.ModelSerializer):
     colours = ColourSerializer(many=True, read_only=True)
     image_urls = serializers.SerializerMethodField()
     distance = serializers.SerializerMethodField()
+    same_type_and_colour = serializers.SerializerMethodField(
+        help_text="in similar-product results: the probability that this product shares the anchor's article "
+        "type and base colour (ml.shop.rerank); null elsewhere"
+    )
 
     class Meta:
         model = Product
@@ -40,6 +44,7 @@ class ProductSerializer(serializers.ModelSerializer):
             "status",
             "image_urls",
             "distance",
+            "same_type_and_colour",
             "updated_at",
         ]
         read_only_fields = [f for f in fields if f not in {"title", "brand", "price", "currency", "url", "in_stock"}]
@@ -50,6 +55,10 @@ class ProductSerializer(serializers.ModelSerializer):
     def get_distance(self, obj) -> float | None:
         d = getattr(obj, "distance", None)
         return None if d is None else round(float(d), 4)
+
+    def get_same_type_and_colour(self, obj) -> float | None:
+        a = getattr(obj, "agreement", None)
+        return None if a is None else round(float(a), 4)
 
 
 class ProductSearchParams(serializers.Serializer):

@@ -250,6 +250,8 @@ def test_similar_products_put_the_same_type_and_colour_first_and_page_through_ev
     client = api_for(users["shopper"])
     res = client.get("/api/shop/products/", {"similar_to_product": anchor.id, "page_size": 3}).json()
     assert [p["id"] for p in res["results"]] == expected
+    agreement = {p["id"]: p["same_type_and_colour"] for p in res["results"]}
+    assert agreement == {near.id: 0.0, match.id: pytest.approx(0.72), declared.id: 1.0}
     seen, page = [], 1
     while True:
         body = client.get(

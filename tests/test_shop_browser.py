@@ -5,6 +5,7 @@ import zipfile
 import pytest
 from playwright.sync_api import expect
 
+from shop import selectors
 from shop.models import Product
 from shop.permissions import catalogue_editor_grant
 from tests.test_browser import login
@@ -44,6 +45,14 @@ def test_a_shopper_searches_filters_and_completes_a_look(live_server, users, pag
     expect(page.locator("#similar .tile")).to_have_count(8)
     # what the attribute model read from the product's photo, each with its confidence
     product_id = int(page.url.rstrip("/").rsplit("/", 1)[1])  # /shop/products/<id>/
+    # similar products likely of the same type and colour say so (ml.shop.rerank)
+    similar = selectors.similar_products(
+        anchor=Product.objects.get(id=product_id), filters=selectors.ProductFilter(), limit=8
+    ).products
+    likely = [p.id for p in similar if p.agreement >= 0.5]
+    expect(page.locator("#similar .same-kind")).to_have_count(len(likely))
+    for pid in likely:
+        expect(page.locator(f"#similar [data-product='{pid}'] .same-kind")).to_be_visible()
     shown = Product.objects.get(id=product_id).attributes["predicted_attributes"]
     for name in ("articleType", "pattern", "usage"):
         row = page.locator(f"#predicted-attributes [data-attribute={name}]")
