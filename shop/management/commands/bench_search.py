@@ -208,6 +208,8 @@ class Command(BaseCommand):
             unfiltered = _measure_unfiltered(queries, truth, judge, k, nq_exact, sweep, chosen)
             with _search_settings(**BASELINE):
                 unfiltered["product_search_baseline"] = _score(_app_timer(ProductFilter(), k), queries, truth, judge)
+            _log("similar products (the product page), beside the plain 8 nearest it replaced")
+            similar = _measure_similar(ids, nq_filtered, opts["seed"])
             filtered, exact_filtered, baseline = {}, {}, {}
             for name, f in FILTERS.items():
                 _log(f"product_search, filter {name}")
@@ -256,6 +258,7 @@ class Command(BaseCommand):
                 "filtered": filtered,
                 "exact_filtered": exact_filtered,
                 "filtered_baseline": baseline,
+                "similar_products": similar,
                 "filtered_vs_baseline": {
                     name: {
                         f"recall_at_{k}": [baseline[name][f"recall_at_{k}"], filtered[name][f"recall_at_{k}"]],
@@ -629,6 +632,32 @@ def _app_timer(f: ProductFilter, k: int, exact_below: int | None = None):
         return elapsed, [p.id for p in page.products], page.plan, page.count, page.count_is_estimate
 
     return run
+
+
+def _measure_similar(ids, n: int, seed: int, limit: int = 8) -> dict:
+    """Latency of ``selectors.similar_products`` (the product page's 8: the 100 nearest fetched and re-ranked,
+    ml.shop.rerank) for ``n`` seeded products of the table, each right after the plain ``product_search`` of
+    its 8 nearest that the page ran before (the baseline). The bench rows carry no attributes, so the
+    re-rank changes no order here: this times its cost."""
+    rng = np.random.default_rng(seed + 1)
+    anchors = [int(i) for i in rng.choice(np.asarray(ids), size=min(n, len(ids)), replace=False)]
+    plain, reranked = [], []
+    for pid in anchors:
+        anchor = Product.objects.get(id=pid)
+        t0 = time.perf_counter()
+        product_search(vector=anchor.shop_embedding, filters=ProductFilter(exclude_ids=[pid]), limit=limit)
+        plain.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        selectors.similar_products(anchor=anchor, filters=ProductFilter(), limit=limit)
+        reranked.append(time.perf_counter() - t0)
+    a, b = np.array(plain) * 1000, np.array(reranked) * 1000
+    return {
+        "anchors": len(anchors),
+        "p50_ms": [round(float(np.percentile(a, 50)), 2), round(float(np.percentile(b, 50)), 2)],
+        "p95_ms": [round(float(np.percentile(a, 95)), 2), round(float(np.percentile(b, 95)), 2)],
+        "order": "[baseline: product_search of the 8 nearest, similar_products]",
+        "p50_similar_over_baseline": _ratio(float(np.percentile(b, 50)), float(np.percentile(a, 50))),
+    }
 
 
 def _score(run, queries, truth: Truth, judge: _Judge) -> dict:
