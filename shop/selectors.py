@@ -11,6 +11,8 @@ filter returns a short page or none. ``product_search`` plans around that from t
 - a filter that leaves fewer than ``exact_below`` products, or needs more than 1000 candidates: an
   exact scan of just the products that pass the filter (the btree indexes find them; distances are
   computed for those rows only), which is both right and fast at that size;
+- a filter that only leaves out given products ("similar to X", X excluded): HNSW with just the page plus
+  those products as candidates (at least 100), since nothing else is filtered away;
 - if the HNSW candidates still fall short of the page, the same query runs exactly.
 The index walk keeps ``EF_FACTOR`` times the candidates it returns, so the far end of a long candidate
 list is still nearly exact (a selective filter's page comes from that far end). The plan used is returned,
@@ -55,6 +57,10 @@ class ProductFilter:
     in_stock: bool | None = None
     shop: str = ""  # slug
     exclude_ids: list[int] = field(default_factory=list)
+
+    def excludes_only(self) -> bool:
+        """True when the filter only leaves out a few given products (no other condition)."""
+        return bool(self.exclude_ids) and ProductFilter(**{**self.__dict__, "exclude_ids": []}).is_empty()
 
     def is_empty(self) -> bool:
         return not (
@@ -120,9 +126,12 @@ def product_search(
     need = offset + limit
     if count == 0 or offset >= count:
         return SearchPage([], count, "exact", estimated)
-    total = count if filters.is_empty() else _count(Product.objects.filter(shop_embedding__isnull=False))[0]
-    share = min(count / max(total, 1), 1.0)
-    candidates = max(MIN_CANDIDATES, math.ceil(need / share * SAFETY))
+    if filters.excludes_only():  # "similar to X": every candidate but X passes, so no margin is needed
+        candidates = max(MIN_CANDIDATES, need + len(filters.exclude_ids))
+    else:
+        total = count if filters.is_empty() else _count(Product.objects.filter(shop_embedding__isnull=False))[0]
+        share = min(count / max(total, 1), 1.0)
+        candidates = max(MIN_CANDIDATES, math.ceil(need / share * SAFETY))
     if count < exact_below or candidates > MAX_EF_SEARCH:
         return SearchPage(_exact(qs, vector, offset, limit), count, "exact", estimated)
     while True:  # widen the candidate pool before giving up on the index

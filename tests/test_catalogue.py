@@ -346,6 +346,20 @@ def test_filtered_vector_search_returns_full_pages(demo_shop):
     everything = selectors.product_search(vector=query, filters=selectors.ProductFilter(), limit=20, exact_below=1000)
     assert everything.plan == "hnsw" and len(everything.products) == 20
 
+    # "similar to X" only leaves X out: the index is asked for the page plus X, and the page is full and exact
+    anchor = Product.objects.filter(shop__slug="synthetic").order_by("id")[7]
+    similar = selectors.ProductFilter(exclude_ids=[anchor.id])
+    assert similar.excludes_only() and not broad.excludes_only() and not selectors.ProductFilter().excludes_only()
+    page = selectors.product_search(vector=anchor.shop_embedding, filters=similar, limit=100, exact_below=1000)
+    exact = list(
+        selectors.product_queryset(similar)
+        .annotate(d=selectors.CosineDistance("shop_embedding", anchor.shop_embedding) + selectors.Value(0.0))
+        .order_by("d", "id")
+        .values_list("id", flat=True)[:100]
+    )
+    assert page.plan == "hnsw" and len(page.products) == 100 and anchor.id not in [p.id for p in page.products]
+    assert len({p.id for p in page.products} & set(exact)) >= 95
+
 
 def test_filters_through_the_api_price_gender_stock_and_pagination(demo_shop, users, api_for):
     client = api_for(users["shopper"])
