@@ -165,7 +165,7 @@ def similar_products(*, anchor: Product, filters: ProductFilter, offset: int = 0
     """Products like ``anchor`` that pass ``filters``: the nearest ``RERANK_CANDIDATES`` in the shop space,
     re-ranked by how likely each shares the anchor's article type and colour (``ml.shop.rerank``; README,
     Shop embedding), then the rest in plain vector order. The re-ranked head is a permutation of the vector
-    order's first ``RERANK_CANDIDATES``, so pages never repeat or skip a product."""
+    order's first ``RERANK_CANDIDATES``, and later pages leave those out by id, so no product comes twice."""
     from ml.shop.rerank import RERANK_CANDIDATES, agreement, rerank
 
     f = ProductFilter(**{**filters.__dict__, "exclude_ids": [*filters.exclude_ids, anchor.id]})
@@ -180,7 +180,11 @@ def similar_products(*, anchor: Product, filters: ProductFilter, offset: int = 0
     page = ranked[offset : offset + limit]
     if offset + limit > RERANK_CANDIDATES and len(head.products) == RERANK_CANDIDATES:
         start = max(offset, RERANK_CANDIDATES)
-        page += product_search(vector=vector, filters=f, offset=start, limit=offset + limit - start).products
+        # the rest leaves the head out by id: a second index walk need not agree with the first on its order
+        rest = ProductFilter(**{**f.__dict__, "exclude_ids": [*f.exclude_ids, *(p.id for p in head.products)]})
+        page += product_search(
+            vector=vector, filters=rest, offset=start - RERANK_CANDIDATES, limit=offset + limit - start
+        ).products
     return SearchPage(page, head.count, f"{head.plan}+rerank", head.count_is_estimate)
 
 

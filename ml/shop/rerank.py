@@ -29,13 +29,14 @@ HEADS = ("articleType", "baseColour")
 
 
 def distribution(entry: dict | None, declared: str = "") -> dict[str, float]:
-    """``{value: probability}`` of one head's entry from ``predict`` (its ``top`` list); a declared value wins."""
-    if declared:
-        return {declared: 1.0}
+    """``{value: probability}`` of one head's entry from ``predict`` (its ``top`` list); a declared value wins.
+    Values are compared in lower case, so a shop's "navy blue" meets the model's "Navy Blue"."""
+    if declared.strip():
+        return {declared.strip().lower(): 1.0}
     if not entry:
         return {}
     top = entry.get("top") or [{"value": entry.get("value"), "confidence": entry.get("confidence", 0.0)}]
-    return {t["value"]: float(t["confidence"]) for t in top if t.get("value")}
+    return {t["value"].strip().lower(): float(t["confidence"]) for t in top if t.get("value")}
 
 
 def agreement(a: dict[str, dict[str, float]], b: dict[str, dict[str, float]]) -> float:

@@ -215,13 +215,13 @@ def test_attribute_agreement_and_the_reranked_recall_on_a_hand_made_gallery():
         "confidence": 0.6,
         "top": [{"value": "Tshirts", "confidence": 0.6}, {"value": "Tops", "confidence": 0.3}],
     }
-    assert distribution(entry) == {"Tshirts": 0.6, "Tops": 0.3}
-    assert distribution(entry, declared="Shirts") == {"Shirts": 1.0}
+    assert distribution(entry) == {"tshirts": 0.6, "tops": 0.3}
+    assert distribution(entry, declared="Shirts ") == {"shirts": 1.0}
     assert distribution(None) == {}
-    a = {"articleType": {"Tshirts": 0.6, "Tops": 0.3}, "baseColour": {"Blue": 0.5}}
-    b = {"articleType": {"Tops": 1.0}, "baseColour": {"Blue": 0.8, "Navy Blue": 0.2}}
+    a = {"articleType": {"tshirts": 0.6, "tops": 0.3}, "baseColour": {"blue": 0.5}}
+    b = {"articleType": {"tops": 1.0}, "baseColour": {"blue": 0.8, "navy blue": 0.2}}
     assert agreement(a, b) == pytest.approx(0.3 * 0.4)
-    assert agreement(a, {"articleType": {"Tops": 1.0}}) == 0.0  # colour unknown: no agreement
+    assert agreement(a, {"articleType": {"tops": 1.0}}) == 0.0  # colour unknown: no agreement
     assert top_k_rows(np.array([[0.1, 0.5, 0.4]]), k=2).tolist() == [[0.0, 0.5, 0.4]]
 
     from ml.shop.rerank import rerank
