@@ -273,3 +273,16 @@ def test_the_all_swapped_negative_replaces_every_item_by_another_of_its_slot():
         neg = all_swapped([0, 3], table, table.pools, rng)
         assert neg == [1, 4]  # the only top with another name, the only other shoe
     assert all_swapped([0, 5], table, table.pools, rng) is None  # no other bag
+
+
+def test_on_model_pairs_draw_negatives_from_another_pair_of_the_same_brand():
+    from ml.outfit.onmodel import other_pairs
+
+    groups = ["nike", "nike", "nike", "puma", "puma", "lee"]
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        other = other_pairs(groups, rng)
+        assert all(j != i for i, j in enumerate(other))  # never the pair's own bottom
+        assert all(groups[j] == groups[i] for i, j in enumerate(other[:5]))  # the brand's other pairs
+        assert other[5] != 5  # "lee" is alone: any other pair
+    assert {int(j) for j in other_pairs([""] * 2, np.random.default_rng(1))} == {0, 1}  # swapped
