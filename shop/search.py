@@ -34,16 +34,17 @@ def search_run(*, user, params: dict, page_size: int = 20) -> SearchResult:
         in_stock=params.get("in_stock"),
         shop=params.get("shop") or "",
     )
+    size = params.get("page_size") or page_size
+    offset = (max(params.get("page") or 1, 1) - 1) * size
     vector, parsed, anchor = None, None, None
     if params.get("similar_to_garment"):
         anchor = get_object_or_404(Garment, id=params["similar_to_garment"], owner=user)
         vector = garment_shop_vector(anchor)
     elif params.get("similar_to_product"):
         anchor = get_object_or_404(Product, id=params["similar_to_product"], status=Product.Status.READY)
-        size = params.get("page_size") or page_size
-        offset = (max(params.get("page") or 1, 1) - 1) * size
-        page = selectors.similar_products(anchor=anchor, filters=f, offset=offset, limit=size)
-        return SearchResult(page, None, anchor)
+        return SearchResult(
+            selectors.similar_products(anchor=anchor, filters=f, offset=offset, limit=size), None, anchor
+        )
     elif (params.get("q") or "").strip():
         parsed = query_parse(params["q"])
         f.categories = f.categories or parsed.categories
@@ -53,6 +54,4 @@ def search_run(*, user, params: dict, page_size: int = 20) -> SearchResult:
         f.max_price = f.max_price if f.max_price is not None else parsed.max_price
         f.in_stock = f.in_stock if f.in_stock is not None else parsed.in_stock
         vector = text_vectors([parsed.text])[0]
-    size = params.get("page_size") or page_size
-    offset = (max(params.get("page") or 1, 1) - 1) * size
     return SearchResult(selectors.product_search(vector=vector, filters=f, offset=offset, limit=size), parsed, anchor)

@@ -284,5 +284,4 @@ def test_on_model_pairs_draw_negatives_from_another_pair_of_the_same_brand():
         other = other_pairs(groups, rng)
         assert all(j != i for i, j in enumerate(other))  # never the pair's own bottom
         assert all(groups[j] == groups[i] for i, j in enumerate(other[:5]))  # the brand's other pairs
-        assert other[5] != 5  # "lee" is alone: any other pair
     assert {int(j) for j in other_pairs([""] * 2, np.random.default_rng(1))} == {0, 1}  # swapped
