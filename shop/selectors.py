@@ -32,7 +32,7 @@ from decimal import Decimal
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet, Value
+from django.db.models import Q, QuerySet, Value, prefetch_related_objects
 from pgvector.django import CosineDistance
 
 from shop.models import Product
@@ -122,7 +122,7 @@ def product_search(
     count, estimated = _count(qs)
     if vector is None:
         page = list(qs.select_related("shop").order_by("-in_stock", "id")[offset : offset + limit])
-        return SearchPage(page, count, "browse", estimated)
+        return _with_images(SearchPage(page, count, "browse", estimated))
     need = offset + limit
     if count == 0 or offset >= count:
         return SearchPage([], count, "exact", estimated)
@@ -133,7 +133,7 @@ def product_search(
         share = min(count / max(total, 1), 1.0)
         candidates = max(MIN_CANDIDATES, math.ceil(need / share * SAFETY))
     if count < exact_below or candidates > MAX_EF_SEARCH:
-        return SearchPage(_exact(qs, vector, offset, limit), count, "exact", estimated)
+        return _with_images(SearchPage(_exact(qs, vector, offset, limit), count, "exact", estimated))
     while True:  # widen the candidate pool before giving up on the index
         ids = hnsw_candidates(vector, candidates)
         ranked = list(
@@ -143,10 +143,16 @@ def product_search(
             .order_by("distance", "id")[:need]
         )
         if len(ranked) >= min(need, count):
-            return SearchPage(ranked[offset:need], count, "hnsw", estimated)
+            return _with_images(SearchPage(ranked[offset:need], count, "hnsw", estimated))
         if candidates >= MAX_EF_SEARCH:
-            return SearchPage(_exact(qs, vector, offset, limit), count, "hnsw+exact", estimated)
+            return _with_images(SearchPage(_exact(qs, vector, offset, limit), count, "hnsw+exact", estimated))
         candidates = min(candidates * 3, MAX_EF_SEARCH)
+
+
+def _with_images(page: SearchPage) -> SearchPage:
+    """Load the page's photos in one query, not one per product tile."""
+    prefetch_related_objects(page.products, "images")
+    return page
 
 
 def attribute_distributions(product: Product) -> dict[str, dict[str, float]]:

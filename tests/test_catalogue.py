@@ -197,6 +197,24 @@ def test_similar_products_and_shop_similar_from_a_closet_garment(demo_shop, user
     assert api_for(users["stranger"]).get("/api/shop/products/", {"similar_to_garment": garment.id}).status_code == 404
 
 
+def test_a_search_page_loads_its_photos_in_one_query_however_many_products_it_shows(demo_shop, users, api_for):
+    """Product tiles and API results show each product's photos: a page of 12 costs no more queries than a
+    page of 2 (the photos come in one prefetch, not one query per product)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api_for(users["shopper"])
+    anchor = Product.objects.filter(category="shoes").first()
+    queries = {}
+    for params in ({"q": "something comfortable"}, {"similar_to_product": anchor.id}, {}):
+        for size in (2, 12):
+            with CaptureQueriesContext(connection) as ctx:
+                res = client.get("/api/shop/products/", {**params, "page_size": size}).json()
+            assert len(res["results"]) == size and all(p["image_urls"] for p in res["results"]), res
+            queries[str(params), size] = len(ctx.captured_queries)
+        assert queries[str(params), 12] == queries[str(params), 2], queries
+
+
 def test_similar_products_put_the_same_type_and_colour_first_and_page_through_everything(db, users, api_for):
     """The re-rank of ml.shop.rerank on hand-made vectors: products that (by their shop's columns or by the
     attribute model) share the anchor's type and colour are promoted by cosine + weight x agreement, ahead of a
