@@ -6,9 +6,12 @@
 ``extract`` reads every Topwear product photo (styles.csv ``subCategory``); where ``ml.person.parse`` finds a
 person with a lower-body region in view, the outfit is the product (its *name*, through MiniLM, slot top) and
 the crop of that region (its *photo*, through the garment model and the image->text bridge, slot bottom). It
-writes ``train.jsonl`` and ``heldout.jsonl`` (products held out by ``ml.shop.data.SPLIT_RULE``) in the layout
-of ``manage.py export_outfit_data``, so ``python -m ml.outfit.train --app-data train.jsonl`` adds them to
-training as positives (negatives are drawn as for every outfit).
+writes ``train.jsonl``, ``select.jsonl`` (training products in the validation carve, ``ml.shop.data.VALIDATION_RULE``,
+for choosing settings) and ``heldout.jsonl`` (products held out by ``ml.shop.data.SPLIT_RULE``) in the layout of
+``manage.py export_outfit_data``. ``python -m ml.outfit.train --pairs train.jsonl --pairs-select select.jsonl``
+trains on them as a second stream whose negatives come from the pairs themselves. The top's ``extra`` features
+come from the product's name, as a catalogue product's do (``ml.outfit.features.name_extra``); the crop's are
+left unknown (zeros): a body region's colours include skin and background.
 
 ``evaluate`` scores a grader on held-out pairs: compatibility AUC of each top with its own bottom against the
 same top with another held-out pair's bottom (a seeded derangement), and fill-in-the-blank accuracy among the
@@ -34,8 +37,9 @@ def extract(data_dir: str, out_dir: Path, threads: int = 1) -> dict:
     from PIL import Image
 
     from ml.bridge import load_photo_embedder
+    from ml.outfit.features import name_extra
     from ml.person import parse
-    from ml.shop.data import heldout_mask, products
+    from ml.shop.data import heldout_mask, in_validation, products
     from ml.text_encoder import load_text_encoder
 
     torch.set_num_threads(threads)
@@ -43,7 +47,7 @@ def extract(data_dir: str, out_dir: Path, threads: int = 1) -> dict:
     held = heldout_mask(items)
     with open(Path(data_dir) / "styles.csv", newline="", encoding="utf-8", errors="replace") as f:
         sub = {r["id"]: r.get("subCategory", "") for r in csv.DictReader(f)}
-    crops, names, sides, seen, t0 = [], [], [], 0, time.time()
+    crops, names, ids, sides, seen, t0 = [], [], [], [], 0, time.time()
     for p, h in zip(items, held):
         if sub.get(p.id) != "Topwear":
             continue
@@ -58,22 +62,29 @@ def extract(data_dir: str, out_dir: Path, threads: int = 1) -> dict:
             continue
         crops.append(rgb.crop((x0, y0, x1, y1)))
         names.append(p.name)
-        sides.append("heldout" if h else "train")
+        ids.append(p.id)
+        sides.append("heldout" if h else "select" if in_validation(p.id) else "train")
         if seen % 1000 == 0:
             print(f"{seen} topwear photos, {len(crops)} worn with a bottom, {time.time() - t0:.0f}s", file=sys.stderr)
     bottoms = load_photo_embedder().embed_images(crops)
     tops = load_text_encoder().encode(names)
     out_dir.mkdir(parents=True, exist_ok=True)
     counts = {}
-    for side in ("train", "heldout"):
+    for side in ("train", "select", "heldout"):
         with open(out_dir / f"{side}.jsonl", "w") as f:
-            for t, b, s, name in zip(tops, bottoms, sides, names):
+            for t, b, s, name, pid in zip(tops, bottoms, sides, names, ids):
                 if s == side:
                     items_ = [
-                        {"slot": "top", "text_embedding": t.tolist()},
+                        {"slot": "top", "text_embedding": t.tolist(), "extra": name_extra(name).tolist()},
                         {"slot": "bottom", "text_embedding": b.tolist()},
                     ]
-                    row = {"label": 1, "source": "on-model product photo", "top_name": name, "items": items_}
+                    row = {
+                        "label": 1,
+                        "source": "on-model product photo",
+                        "product_id": pid,
+                        "top_name": name,
+                        "items": items_,
+                    }
                     f.write(json.dumps(row) + "\n")
         counts[side] = sides.count(side)
     return {"topwear_photos": seen, "pairs": counts, "seconds": round(time.time() - t0)}

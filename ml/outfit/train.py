@@ -13,6 +13,13 @@ The epoch with the best mean AUC over three negative draws on the model-selectio
 the training outfits) is kept; the held-out split is scored once at the end and never used for choosing.
 Each item's ``extra`` input is its colour families and pattern read from its name (``ml.outfit.features``);
 ``--no-extra`` leaves it at zeros, as graders before it were trained.
+
+``--pairs`` adds a second stream of outfits, the top/bottom pairs of styled on-model product photos
+(``python -m ml.outfit.onmodel extract``): ``--pairs-batch`` of them per step, with both losses, their
+negatives drawn from the pairs' own items (photo crops against photo crops, product names against product
+names), so that no negative differs from its positive by where its items came from. Their losses count
+``--pairs-weight`` times. ``--pairs-select`` scores the grader on a carve of pairs after every epoch (reported in
+the history beside the Maryland model-selection scores; the epoch is still chosen on Maryland).
 """
 
 from __future__ import annotations
@@ -127,6 +134,12 @@ def add_app_outfits(table: ItemTable, path: Path) -> tuple[ItemTable, list[list[
     return ItemTable(np.concatenate(embeddings), slots, names, np.concatenate(extras)), positives, negatives
 
 
+def own_pool(table: ItemTable, outfits: list[list[int]]) -> dict[str, np.ndarray]:
+    """Each slot's rows among ``outfits``' own items (every slot present, empty where none)."""
+    rows = np.array(sorted({r for o in outfits for r in o}), dtype=np.int64)
+    return {s: np.intersect1d(pool, rows) for s, pool in table.pools.items()}
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m ml.outfit.train")
     p.add_argument("--data", default="../shared/data/polyvore/maryland")
@@ -162,6 +175,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     p.add_argument("--polyvore-batch", type=int, default=128, help="category outfits per step, beside each batch")
     p.add_argument("--polyvore-weight", type=float, default=1.0, help="weight of the category outfits' losses")
+    p.add_argument("--pairs", type=Path, help="on-model top/bottom pairs (train.jsonl of ml.outfit.onmodel extract)")
+    p.add_argument("--pairs-select", type=Path, help="pairs scored after every epoch (select.jsonl of the same)")
+    p.add_argument("--pairs-batch", type=int, default=32, help="pairs per step, beside each batch")
+    p.add_argument("--pairs-weight", type=float, default=1.0, help="weight of the pairs' losses")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -187,6 +204,13 @@ def main(argv: list[str] | None = None) -> None:
         table, app_pos, app_neg = add_app_outfits(table, args.app_data)
         fit = fit + app_pos
         print({"app_positives": len(app_pos), "app_negatives": len(app_neg)}, file=sys.stderr)
+    pairs, pairs_select, pairs_pool = [], [], {}
+    if args.pairs:
+        table, pairs, _ = add_app_outfits(table, args.pairs)
+        pairs_pool = own_pool(table, pairs)
+        if args.pairs_select:
+            table, pairs_select, _ = add_app_outfits(table, args.pairs_select)
+        print({"pairs": len(pairs), "pairs_select": len(pairs_select)}, file=sys.stderr)
     fit_items = sorted({r for rows in fit for r in rows})
     fit_pool = {s: np.intersect1d(pool, fit_items) for s, pool in table.pools.items()}
     print({k: len(v) for k, v in split.items()}, file=sys.stderr)
@@ -226,6 +250,13 @@ def main(argv: list[str] | None = None) -> None:
                 logits, _ = model(*row_tensors(table, [e[0] for e in cat_examples], config))
                 cat_bce = F.binary_cross_entropy_with_logits(logits, torch.tensor([e[1] for e in cat_examples]))
                 loss = loss + args.polyvore_weight * (args.rank_weight * cat_rank + cat_bce)
+            if pairs:
+                pair_batch = [pairs[i] for i in rng.integers(len(pairs), size=args.pairs_batch)]
+                pair_rank = fitb_loss(model, table, pair_batch, pairs_pool, args.candidates, rng, config)
+                pair_examples = bce_examples(pair_batch, table, pairs_pool, rng, args)
+                logits, _ = model(*row_tensors(table, [e[0] for e in pair_examples], config))
+                pair_bce = F.binary_cross_entropy_with_logits(logits, torch.tensor([e[1] for e in pair_examples]))
+                loss = loss + args.pairs_weight * (args.rank_weight * pair_rank + pair_bce)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -242,12 +273,16 @@ def main(argv: list[str] | None = None) -> None:
                 "select_fitb": round(sel_fitb, 4),
             }
         )
+        if pairs_select:
+            history[-1]["pairs_select_auc"] = round(evaluate_rows(model, table, pairs_select, seed=1)["auc"], 4)
         print(json.dumps(history[-1]), file=sys.stderr)
         if sel_auc > best[0]:
             best = (sel_auc, copy.deepcopy(model.state_dict()), epoch + 1)
     model.load_state_dict(best[1])
     heldout_scores = evaluate_rows(model, table, heldout, seed=0)
     select_scores = evaluate_rows(model, table, select, seed=1)
+    if pairs_select:
+        select_scores["pairs"] = evaluate_rows(model, table, pairs_select, seed=1)
     test_sha = hashlib.sha256((Path(args.data) / TEST_FILE).read_bytes()).hexdigest()
     meta = {
         "data": {
@@ -258,6 +293,17 @@ def main(argv: list[str] | None = None) -> None:
             "train_set_ids": sorted(o.set_id for o in split["train"]),
             "app_data": {"path": str(args.app_data), "positives": len(app_pos), "negatives": len(app_neg)}
             if args.app_data
+            else None,
+            "pairs": {
+                "path": str(args.pairs),
+                "n": len(pairs),
+                "select_path": str(args.pairs_select) if args.pairs_select else None,
+                "select_n": len(pairs_select),
+                "per_step": args.pairs_batch,
+                "weight": args.pairs_weight,
+                "negatives": "drawn from the pairs' own items (ml.outfit.onmodel)",
+            }
+            if args.pairs
             else None,
             "polyvore_outfits": {
                 "path": str(args.polyvore_outfits),

@@ -285,3 +285,29 @@ def test_on_model_pairs_draw_negatives_from_another_pair_of_the_same_brand():
         assert all(j != i for i, j in enumerate(other))  # never the pair's own bottom
         assert all(groups[j] == groups[i] for i, j in enumerate(other[:5]))  # the brand's other pairs
     assert {int(j) for j in other_pairs([""] * 2, np.random.default_rng(1))} == {0, 1}  # swapped
+
+
+def test_on_model_pairs_draw_their_training_negatives_only_from_the_pairs_own_items(tmp_path):
+    """A crop's photo embedding must never meet a Maryland name as its negative: a negative that differed from
+    its positive by where its items came from would teach the source, not the styling."""
+    from ml.outfit.data import ItemTable, same_slot_swap, slot_breaking_swap
+    from ml.outfit.train import add_app_outfits, own_pool
+
+    maryland = ItemTable(np.ones((4, 384), np.float32), ["top", "bottom", "top", "shoes"], ["a", "b", "c", "d"])
+    rng = np.random.default_rng(0)
+    lines = [
+        {
+            "label": 1,
+            "items": [{"slot": s, "text_embedding": rng.standard_normal(384).tolist()} for s in ("top", "bottom")],
+        }
+        for _ in range(5)
+    ]
+    path = tmp_path / "pairs.jsonl"
+    path.write_text("\n".join(json.dumps(x) for x in lines))
+    table, pairs, _ = add_app_outfits(maryland, path)
+    pool = own_pool(table, pairs)
+    assert set(pool) == set(SLOTS) and len(pool["shoes"]) == 0
+    assert sorted(pool["top"]) == [4, 6, 8, 10, 12] and sorted(pool["bottom"]) == [5, 7, 9, 11, 13]
+    for _ in range(100):
+        for neg in (same_slot_swap(pairs[0], table, pool, rng), slot_breaking_swap(pairs[0], table, pool, rng)):
+            assert neg != pairs[0] and all(r >= 4 for r in neg)
