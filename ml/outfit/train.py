@@ -134,6 +134,16 @@ def add_app_outfits(table: ItemTable, path: Path) -> tuple[ItemTable, list[list[
     return ItemTable(np.concatenate(embeddings), slots, names, np.concatenate(extras)), positives, negatives
 
 
+def stream_loss(model, table, outfits, size, pool, rng, args, config) -> torch.Tensor:
+    """Both losses on ``size`` outfits drawn from a side stream, with negatives from that stream's ``pool``."""
+    batch = [outfits[i] for i in rng.integers(len(outfits), size=size)]
+    rank = fitb_loss(model, table, batch, pool, args.candidates, rng, config)
+    examples = bce_examples(batch, table, pool, rng, args)
+    logits, _ = model(*row_tensors(table, [e[0] for e in examples], config))
+    bce = F.binary_cross_entropy_with_logits(logits, torch.tensor([e[1] for e in examples]))
+    return args.rank_weight * rank + bce
+
+
 def own_pool(table: ItemTable, outfits: list[list[int]]) -> dict[str, np.ndarray]:
     """Each slot's rows among ``outfits``' own items (every slot present, empty where none)."""
     rows = np.array(sorted({r for o in outfits for r in o}), dtype=np.int64)
@@ -244,19 +254,13 @@ def main(argv: list[str] | None = None) -> None:
             bce = F.binary_cross_entropy_with_logits(logits, torch.tensor([e[1] for e in examples]))
             loss = args.rank_weight * loss + bce
             if category:
-                cat_batch = [category[i] for i in rng.integers(len(category), size=args.polyvore_batch)]
-                cat_rank = fitb_loss(model, table, cat_batch, category_pool, args.candidates, rng, config)
-                cat_examples = bce_examples(cat_batch, table, category_pool, rng, args)
-                logits, _ = model(*row_tensors(table, [e[0] for e in cat_examples], config))
-                cat_bce = F.binary_cross_entropy_with_logits(logits, torch.tensor([e[1] for e in cat_examples]))
-                loss = loss + args.polyvore_weight * (args.rank_weight * cat_rank + cat_bce)
+                loss = loss + args.polyvore_weight * stream_loss(
+                    model, table, category, args.polyvore_batch, category_pool, rng, args, config
+                )
             if pairs:
-                pair_batch = [pairs[i] for i in rng.integers(len(pairs), size=args.pairs_batch)]
-                pair_rank = fitb_loss(model, table, pair_batch, pairs_pool, args.candidates, rng, config)
-                pair_examples = bce_examples(pair_batch, table, pairs_pool, rng, args)
-                logits, _ = model(*row_tensors(table, [e[0] for e in pair_examples], config))
-                pair_bce = F.binary_cross_entropy_with_logits(logits, torch.tensor([e[1] for e in pair_examples]))
-                loss = loss + args.pairs_weight * (args.rank_weight * pair_rank + pair_bce)
+                loss = loss + args.pairs_weight * stream_loss(
+                    model, table, pairs, args.pairs_batch, pairs_pool, rng, args, config
+                )
             opt.zero_grad()
             loss.backward()
             opt.step()
