@@ -32,6 +32,12 @@ def test_the_checkpoint_rebuilds_its_model_from_its_config():
     assert config.text_dim == 384 and config.slots == SLOTS
     assert meta["model_version"].startswith("outfit-grader-v1-")
     assert {"heldout", "protocol"} <= set(meta["scores"]) and "command" in meta and meta["data"]["split_rule"]
+    # the shipped grader learnt from on-model pairs too, at the weight the written rule chose, and reads the
+    # colour/pattern features (README, On-model pairs)
+    pairs = meta["data"]["pairs"]
+    assert pairs["weight"] == 0.1 and pairs["n"] > 2000 and pairs["select_n"] > 400
+    assert "--pairs-weight 0.1" in meta["command"] and config.extra_features == "colour11-pattern5-v1"
+    assert meta["scores"]["select"]["pairs"]["auc"] > 0.7  # the select carve, where the rule read it
 
 
 def test_scores_are_probabilities_and_contributions_sum_to_the_logit(grader):
