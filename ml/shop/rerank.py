@@ -59,6 +59,42 @@ def rerank(
     return np.concatenate([first, rest[~np.isin(rest, first)]]).astype(np.int64)
 
 
+def cover(cosine: np.ndarray, match: np.ndarray, prior: np.ndarray, weight: float, promote: int) -> np.ndarray:
+    """Order (best first) that promotes ``promote`` candidates greedily, each maximising ``cosine + weight x``
+    the probability it adds that *some* promoted candidate shares the query's type and colour; then the others
+    by cosine.
+
+    ``prior`` (H,) is the query's probability of each (type, colour) hypothesis and ``match`` (K, H) each
+    candidate's probability of having it. The first pick is ``rerank``'s (its gain is the agreement); a later one
+    gains only on the hypotheses the earlier picks left uncovered, so when the query's colour is 55% navy and
+    40% blue, the second pick can be a blue one instead of a second navy one."""
+    cosine = np.asarray(cosine, dtype=np.float64)
+    left = np.asarray(prior, dtype=np.float64).copy()  # probability mass not yet covered, per hypothesis
+    open_ = np.ones(len(cosine), bool)
+    first = []
+    for _ in range(min(promote, len(cosine))):
+        score = np.where(open_, cosine + weight * (match @ left), -np.inf)
+        pick = int(np.argmax(score))
+        first.append(pick)
+        open_[pick] = False
+        left *= 1.0 - match[pick]
+    rest = np.argsort(-cosine, kind="stable")
+    return np.concatenate([np.array(first, np.int64), rest[open_[rest]]]).astype(np.int64)
+
+
+def hypotheses(query: dict[str, dict[str, float]], candidates: list[dict[str, dict[str, float]]]):
+    """(match (K, H), prior (H,)) for ``cover`` from distributions as ``agreement`` reads them: the query's
+    hypotheses are every combination of its heads' values."""
+    combos = [[]]
+    for head in HEADS:
+        combos = [c + [(v, p)] for c in combos for v, p in (query.get(head) or {}).items()]
+    prior = np.array([np.prod([p for _, p in c]) for c in combos]) if combos[0] else np.zeros(0)
+    match = np.array(
+        [[np.prod([(d.get(h) or {}).get(v, 0.0) for h, (v, _) in zip(HEADS, c)]) for c in combos] for d in candidates]
+    ).reshape(len(candidates), len(prior))
+    return match, prior
+
+
 def agreement_matrix(queries: dict[str, np.ndarray], gallery: dict[str, np.ndarray]) -> np.ndarray:
     """(Q, G) agreements from per-head probability rows (Q, C) and (G, C), as ``agreement`` on each pair."""
     out = None
@@ -85,6 +121,7 @@ def reranked_recall(
     ks: tuple[int, ...] = (1, 10),
     queries: np.ndarray | None = None,
     promote: int = RERANK_PROMOTE,
+    covering: bool = False,
 ) -> dict:
     """Recall@k of the re-ranked neighbours: each query (default: every row) against all other rows; a hit
     shares the query's label; queries whose label no other row has are left out (as ``label_recall``)."""
@@ -99,6 +136,16 @@ def reranked_recall(
     cos = np.take_along_axis(sim, cand, 1)
     agree = agreement_matrix({h: p[q] for h, p in probs.items()}, probs)
     near = np.take_along_axis(agree, cand, 1)
-    top = np.stack([c[rerank(s, a, weight, promote)[: max(ks)]] for c, s, a in zip(cand, cos, near)])
+    if covering:  # each query's hypotheses: its heads' nonzero values (the top 3 each, as stored)
+        rows = []
+        for qi, c, s in zip(q, cand, cos):
+            keep = [np.flatnonzero(probs[h][qi]) for h in HEADS]
+            grid = np.meshgrid(*keep, indexing="ij")
+            prior = np.prod([probs[h][qi][g.ravel()] for h, g in zip(HEADS, grid)], axis=0)
+            match = np.prod([probs[h][c][:, g.ravel()] for h, g in zip(HEADS, grid)], axis=0)
+            rows.append(c[cover(s, match, prior, weight, promote)[: max(ks)]])
+        top = np.stack(rows)
+    else:
+        top = np.stack([c[rerank(s, a, weight, promote)[: max(ks)]] for c, s, a in zip(cand, cos, near)])
     hit = y[top] == y[q][:, None]
     return {**{f"recall_at_{k}": round(float(hit[:, :k].any(1).mean()), 4) for k in ks}, "n": int(len(q))}

@@ -246,3 +246,42 @@ def test_attribute_agreement_and_the_reranked_recall_on_a_hand_made_gallery():
         "recall_at_1": 1.0,
         "n": 1,
     }
+
+
+def test_covering_promotes_a_second_hypothesis_instead_of_a_second_copy_of_the_first():
+    """The query is a t-shirt, 55% navy and 40% blue. The plain re-rank promotes the two nearest navy ones;
+    covering promotes one navy and then the blue one, since a second navy adds nothing if navy is wrong."""
+    from ml.shop.rerank import agreement, cover, hypotheses, rerank, reranked_recall
+
+    query = {"articleType": {"tshirts": 1.0}, "baseColour": {"navy blue": 0.55, "blue": 0.4}}
+    cands = [
+        {"articleType": {"tshirts": 1.0}, "baseColour": {"navy blue": 1.0}},  # A, cosine 0.9
+        {"articleType": {"tshirts": 1.0}, "baseColour": {"navy blue": 1.0}},  # B, 0.89
+        {"articleType": {"tshirts": 1.0}, "baseColour": {"blue": 1.0}},  # C, 0.8
+        {"articleType": {"shirts": 1.0}, "baseColour": {"blue": 1.0}},  # D, 0.95
+    ]
+    cos = np.array([0.9, 0.89, 0.8, 0.95])
+    match, prior = hypotheses(query, cands)
+    assert prior.tolist() == pytest.approx([0.55, 0.4]) and match.tolist() == [[1, 0], [1, 0], [0, 1], [0, 0]]
+    agree = np.array([agreement(query, c) for c in cands])
+    assert (match @ prior).tolist() == pytest.approx(agree.tolist())  # a first pick's gain is the agreement
+    assert rerank(cos, agree, weight=4.0, promote=2).tolist() == [0, 1, 3, 2]
+    assert cover(cos, match, prior, weight=4.0, promote=2).tolist() == [0, 2, 3, 1]
+    assert cover(cos, match, prior, weight=4.0, promote=1).tolist() == rerank(cos, agree, 4.0, 1).tolist()
+    assert cover(cos, match, prior, weight=0.0, promote=4).tolist() == [3, 0, 1, 2]  # weight 0: cosine order
+
+    # the same through the vectorised recall: row 0 (label "a") is 55% the colour of rows 1 and 2 (label "b",
+    # nearest) and 45% that of row 3 (label "a", third nearest); promoting two, only covering reaches row 3
+    vectors = np.array([[1, 0], [0.99, 0.141], [0.98, 0.199], [0.9, -0.436], [-1, 0]], np.float32)
+    labels = ["a", "b", "b", "a", "c"]
+    probs = {
+        "articleType": np.ones((5, 1)),
+        "baseColour": np.array([[0.55, 0.45], [1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.5, 0.5]]),
+    }
+    kw = {"weight": 4.0, "promote": 2, "ks": (1, 2), "queries": np.array([0])}
+    assert reranked_recall(vectors, probs, labels, **kw) == {"recall_at_1": 0.0, "recall_at_2": 0.0, "n": 1}
+    assert reranked_recall(vectors, probs, labels, covering=True, **kw) == {
+        "recall_at_1": 0.0,
+        "recall_at_2": 1.0,
+        "n": 1,
+    }
