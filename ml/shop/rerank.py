@@ -88,7 +88,7 @@ def hypotheses(query: dict[str, dict[str, float]], candidates: list[dict[str, di
     combos = [[]]
     for head in HEADS:
         combos = [c + [(v, p)] for c in combos for v, p in (query.get(head) or {}).items()]
-    prior = np.array([np.prod([p for _, p in c]) for c in combos]) if combos[0] else np.zeros(0)
+    prior = np.array([np.prod([p for _, p in c]) for c in combos]) if combos else np.zeros(0)
     match = np.array(
         [[np.prod([(d.get(h) or {}).get(v, 0.0) for h, (v, _) in zip(HEADS, c)]) for c in combos] for d in candidates]
     ).reshape(len(candidates), len(prior))
