@@ -169,20 +169,20 @@ def attribute_distributions(product: Product) -> dict[str, dict[str, float]]:
 
 def similar_products(*, anchor: Product, filters: ProductFilter, offset: int = 0, limit: int = 20) -> SearchPage:
     """Products like ``anchor`` that pass ``filters``: the nearest ``RERANK_CANDIDATES`` in the shop space,
-    re-ranked by how likely each shares the anchor's article type and colour (``ml.shop.rerank``; README,
+    re-ranked by how likely they share the anchor's article type and colour (``ml.shop.rerank.cover``; README,
     Shop embedding), then the rest in plain vector order. The re-ranked head is a permutation of the vector
     order's first ``RERANK_CANDIDATES``, and later pages leave those out by id, so no product comes twice."""
-    from ml.shop.rerank import RERANK_CANDIDATES, agreement, rerank
+    from ml.shop.rerank import RERANK_CANDIDATES, RERANK_FLOOR, RERANK_PROMOTE, RERANK_WEIGHT, cover, hypotheses
 
     f = ProductFilter(**{**filters.__dict__, "exclude_ids": [*filters.exclude_ids, anchor.id]})
     vector = anchor.shop_embedding
     head = product_search(vector=vector, filters=f, offset=0, limit=RERANK_CANDIDATES)
-    mine = attribute_distributions(anchor)
-    cosine = [1.0 - float(p.distance) for p in head.products]
-    agree = [agreement(mine, attribute_distributions(p)) for p in head.products]
-    for p, a in zip(head.products, agree):
-        p.agreement = a  # shown with the results ("likely the same type and colour")
-    ranked = [head.products[i] for i in rerank(np.array(cosine), np.array(agree))] if head.products else []
+    cosine = np.array([1.0 - float(p.distance) for p in head.products])
+    match, prior = hypotheses(attribute_distributions(anchor), [attribute_distributions(p) for p in head.products])
+    for p, a in zip(head.products, match @ prior):
+        p.agreement = float(a)  # shown with the results ("likely the same type and colour")
+    order = cover(cosine, match, prior, RERANK_WEIGHT, RERANK_PROMOTE, RERANK_FLOOR) if head.products else []
+    ranked = [head.products[i] for i in order]
     page = ranked[offset : offset + limit]
     if offset + limit > RERANK_CANDIDATES and len(head.products) == RERANK_CANDIDATES:
         start = max(offset, RERANK_CANDIDATES)

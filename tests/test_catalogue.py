@@ -217,11 +217,11 @@ def test_a_search_page_loads_its_photos_in_one_query_however_many_products_it_sh
 
 def test_similar_products_put_the_same_type_and_colour_first_and_page_through_everything(db, users, api_for):
     """The re-rank of ml.shop.rerank on hand-made vectors: products that (by their shop's columns or by the
-    attribute model) share the anchor's type and colour are promoted by cosine + weight x agreement, ahead of a
-    nearer product that does not; pages past the re-ranked head neither repeat nor skip a product."""
-    from ml.shop.rerank import RERANK_CANDIDATES, RERANK_PROMOTE, RERANK_WEIGHT
+    attribute model) share the anchor's type and colour are promoted (``cover``) ahead of a nearer product that
+    does not; pages past the re-ranked head neither repeat nor skip a product."""
+    from ml.shop.rerank import RERANK_CANDIDATES, RERANK_FLOOR, RERANK_PROMOTE, RERANK_WEIGHT
 
-    assert RERANK_WEIGHT > 0.2 and RERANK_PROMOTE >= 3  # the cosines below are spaced for these
+    assert RERANK_WEIGHT > 0.2 and RERANK_PROMOTE >= 3 and RERANK_FLOOR > 0  # the cosines below are spaced for these
     rng = np.random.default_rng(0)
     dim = Product._meta.get_field("shop_embedding").dimensions
     base = np.zeros(dim, np.float32)
@@ -254,16 +254,21 @@ def test_similar_products_put_the_same_type_and_colour_first_and_page_through_ev
     anchor = product("anchor", base, "Tshirts", "Navy Blue")
     near = product("near", at(0.99), "Shirts", "Black")  # nearest, but another type and colour: agreement 0
     predicted = {"articleType": top("Tshirts", 0.9), "baseColour": top("Navy Blue", 0.8)}
-    match = product("match", at(0.9), predicted=predicted)  # the attribute model's agreement: 0.9 x 0.8
+    match = product("match", at(0.98), predicted=predicted)  # the attribute model's agreement: 0.9 x 0.8
     declared = product("declared", at(0.5), "Tshirts", "Navy Blue")  # the shop's own columns: agreement 1
     fillers = []
     for i in range(RERANK_CANDIDATES + 30):  # orthogonal to the anchor, in random directions
         v = rng.normal(size=dim)
         v -= (v @ base) * base
         fillers.append(product(f"f{i}", (v / np.linalg.norm(v)).astype(np.float32)))
-    score = {near.id: 0.99, match.id: 0.9 + RERANK_WEIGHT * 0.72, declared.id: 0.5 + RERANK_WEIGHT}
-    expected = sorted(score, key=lambda i: -score[i])
-    assert expected.index(match.id) < expected.index(near.id)
+    # the anchor declares its type and colour: one certain hypothesis. The first pick is the best by cosine +
+    # weight x agreement; it covers the hypothesis all but the floor, so the second is the best by cosine +
+    # weight x floor x agreement
+    first = {near.id: 0.99, match.id: 0.98 + RERANK_WEIGHT * 0.72, declared.id: 0.5 + RERANK_WEIGHT}
+    assert max(first, key=first.get) == declared.id
+    second = {near.id: 0.99, match.id: 0.98 + RERANK_WEIGHT * RERANK_FLOOR * 0.72}
+    assert max(second, key=second.get) == match.id
+    expected = [declared.id, match.id, near.id]
 
     client = api_for(users["shopper"])
     res = client.get("/api/shop/products/", {"similar_to_product": anchor.id, "page_size": 3}).json()

@@ -239,7 +239,15 @@ def _reranked(args: argparse.Namespace, items: list[Product], held: np.ndarray, 
     when the catalogue does not declare type and colour): held-out against held-out, and against the catalogue."""
     from ml.attributes.checkpoint import load_checkpoint as load_attributes
     from ml.attributes.model import predict_probabilities
-    from ml.shop.rerank import HEADS, RERANK_CANDIDATES, RERANK_PROMOTE, RERANK_WEIGHT, reranked_recall, top_k_rows
+    from ml.shop.rerank import (
+        HEADS,
+        RERANK_CANDIDATES,
+        RERANK_FLOOR,
+        RERANK_PROMOTE,
+        RERANK_WEIGHT,
+        reranked_recall,
+        top_k_rows,
+    )
 
     if args.attributes_checkpoint == "none" or not Path(args.attributes_checkpoint).exists():
         return None
@@ -253,8 +261,9 @@ def _reranked(args: argparse.Namespace, items: list[Product], held: np.ndarray, 
     heldout = reranked_recall(vectors[h], {k: v[h] for k, v in probs.items()}, [labels[i] for i in h])
     catalogue = reranked_recall(vectors, probs, labels, queries=h)
     return {
-        "what": f"the best {RERANK_PROMOTE} of the nearest {RERANK_CANDIDATES} by cosine + {RERANK_WEIGHT} x "
-        "P(same type) x P(same colour) first, then cosine order (attribute heads' top 3, over all article types)",
+        "what": f"{RERANK_PROMOTE} of the nearest {RERANK_CANDIDATES} promoted greedily, each by cosine + "
+        f"{RERANK_WEIGHT} x the probability it adds that some promoted product shares the query's type and "
+        f"colour (floor {RERANK_FLOOR}), then cosine order (attribute heads' top 3, over all article types)",
         **heldout,
         **{f"catalogue_{k}": v for k, v in catalogue.items()},
     }
