@@ -99,13 +99,14 @@ def cover(
 def hypotheses(query: dict[str, dict[str, float]], candidates: list[dict[str, dict[str, float]]]):
     """(match (K, H), prior (H,)) for ``cover`` from distributions as ``agreement`` reads them: the query's
     hypotheses are every combination of its heads' values."""
-    combos = [[]]
-    for head in HEADS:
-        combos = [c + [(v, p)] for c in combos for v, p in (query.get(head) or {}).items()]
-    prior = np.array([np.prod([p for _, p in c]) for c in combos]) if combos else np.zeros(0)
-    match = np.array(
-        [[np.prod([(d.get(h) or {}).get(v, 0.0) for h, (v, _) in zip(HEADS, c)]) for c in combos] for d in candidates]
-    ).reshape(len(candidates), len(prior))
+    match, prior = np.ones((len(candidates), 1)), np.ones(1)
+    for head in HEADS:  # earlier heads vary slowest
+        values = list((query.get(head) or {}).items())
+        has = np.array([[(d.get(head) or {}).get(v, 0.0) for v, _ in values] for d in candidates]).reshape(
+            len(candidates), len(values)
+        )
+        match = (match[:, :, None] * has[:, None, :]).reshape(len(candidates), -1)
+        prior = (prior[:, None] * np.array([p for _, p in values]).reshape(1, -1)).reshape(-1)
     return match, prior
 
 
