@@ -117,12 +117,15 @@ def product_search(
     offset: int = 0,
     limit: int = 20,
     exact_below: int = EXACT_BELOW,
+    photos: bool = True,
 ) -> SearchPage:
+    """The page of products passing ``filters``, nearest to ``vector`` first (browse order without one), with
+    their photos loaded in one query unless ``photos`` is False."""
     qs = product_queryset(filters)
     count, estimated = _count(qs)
     if vector is None:
         page = list(qs.select_related("shop").order_by("-in_stock", "id")[offset : offset + limit])
-        return _with_images(SearchPage(page, count, "browse", estimated))
+        return _page(photos, SearchPage(page, count, "browse", estimated))
     need = offset + limit
     if count == 0 or offset >= count:
         return SearchPage([], count, "exact", estimated)
@@ -133,7 +136,7 @@ def product_search(
         share = min(count / max(total, 1), 1.0)
         candidates = max(MIN_CANDIDATES, math.ceil(need / share * SAFETY))
     if count < exact_below or candidates > MAX_EF_SEARCH:
-        return _with_images(SearchPage(_exact(qs, vector, offset, limit), count, "exact", estimated))
+        return _page(photos, SearchPage(_exact(qs, vector, offset, limit), count, "exact", estimated))
     while True:  # widen the candidate pool before giving up on the index
         ids = hnsw_candidates(vector, candidates)
         ranked = list(
@@ -143,15 +146,16 @@ def product_search(
             .order_by("distance", "id")[:need]
         )
         if len(ranked) >= min(need, count):
-            return _with_images(SearchPage(ranked[offset:need], count, "hnsw", estimated))
+            return _page(photos, SearchPage(ranked[offset:need], count, "hnsw", estimated))
         if candidates >= MAX_EF_SEARCH:
-            return _with_images(SearchPage(_exact(qs, vector, offset, limit), count, "hnsw+exact", estimated))
+            return _page(photos, SearchPage(_exact(qs, vector, offset, limit), count, "hnsw+exact", estimated))
         candidates = min(candidates * 3, MAX_EF_SEARCH)
 
 
-def _with_images(page: SearchPage) -> SearchPage:
-    """Load the page's photos in one query, not one per product tile."""
-    prefetch_related_objects(page.products, "images")
+def _page(photos: bool, page: SearchPage) -> SearchPage:
+    """The page, with its photos loaded in one query (not one per product tile) when ``photos``."""
+    if photos:
+        prefetch_related_objects(page.products, "images")
     return page
 
 
@@ -176,7 +180,7 @@ def similar_products(*, anchor: Product, filters: ProductFilter, offset: int = 0
 
     f = ProductFilter(**{**filters.__dict__, "exclude_ids": [*filters.exclude_ids, anchor.id]})
     vector = anchor.shop_embedding
-    head = product_search(vector=vector, filters=f, offset=0, limit=RERANK_CANDIDATES)
+    head = product_search(vector=vector, filters=f, offset=0, limit=RERANK_CANDIDATES, photos=False)
     cosine = np.array([1.0 - float(p.distance) for p in head.products])
     match, prior = hypotheses(attribute_distributions(anchor), [attribute_distributions(p) for p in head.products])
     for p, a in zip(head.products, match @ prior):
@@ -189,9 +193,9 @@ def similar_products(*, anchor: Product, filters: ProductFilter, offset: int = 0
         # the rest leaves the head out by id: a second index walk need not agree with the first on its order
         rest = ProductFilter(**{**f.__dict__, "exclude_ids": [*f.exclude_ids, *(p.id for p in head.products)]})
         page += product_search(
-            vector=vector, filters=rest, offset=start - RERANK_CANDIDATES, limit=offset + limit - start
+            vector=vector, filters=rest, offset=start - RERANK_CANDIDATES, limit=offset + limit - start, photos=False
         ).products
-    return SearchPage(page, head.count, f"{head.plan}+rerank", head.count_is_estimate)
+    return _page(True, SearchPage(page, head.count, f"{head.plan}+rerank", head.count_is_estimate))
 
 
 def _count(qs: QuerySet) -> tuple[int, bool]:
