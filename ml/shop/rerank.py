@@ -48,15 +48,6 @@ def distribution(entry: dict | None, declared: str = "") -> dict[str, float]:
     return {t["value"].strip().lower(): float(t["confidence"]) for t in top if t.get("value")}
 
 
-def agreement(a: dict[str, dict[str, float]], b: dict[str, dict[str, float]]) -> float:
-    """Probability that two products share every head's value (heads independent); 0 when one is unknown."""
-    p = 1.0
-    for head in HEADS:
-        da, db = a.get(head) or {}, b.get(head) or {}
-        p *= sum(v * db.get(k, 0.0) for k, v in da.items())
-    return p
-
-
 def rerank(
     cosine: np.ndarray, agree: np.ndarray, weight: float = RERANK_WEIGHT, promote: int = RERANK_PROMOTE
 ) -> np.ndarray:
@@ -97,8 +88,9 @@ def cover(
 
 
 def hypotheses(query: dict[str, dict[str, float]], candidates: list[dict[str, dict[str, float]]]):
-    """(match (K, H), prior (H,)) for ``cover`` from distributions as ``agreement`` reads them: the query's
-    hypotheses are every combination of its heads' values."""
+    """(match (K, H), prior (H,)) for ``cover`` from ``{head: distribution}`` dicts: the query's hypotheses are
+    every combination of its heads' values (heads independent). ``match @ prior`` is each candidate's agreement,
+    the probability that it shares every head's value with the query (0 when a head is unknown on either side)."""
     match, prior = np.ones((len(candidates), 1)), np.ones(1)
     for head in HEADS:  # earlier heads vary slowest
         values = list((query.get(head) or {}).items())
@@ -111,7 +103,7 @@ def hypotheses(query: dict[str, dict[str, float]], candidates: list[dict[str, di
 
 
 def agreement_matrix(queries: dict[str, np.ndarray], gallery: dict[str, np.ndarray]) -> np.ndarray:
-    """(Q, G) agreements from per-head probability rows (Q, C) and (G, C), as ``agreement`` on each pair."""
+    """(Q, G) agreements (P of sharing every head's value) from per-head probability rows (Q, C) and (G, C)."""
     out = None
     for head in HEADS:
         m = queries[head] @ gallery[head].T

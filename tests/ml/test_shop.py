@@ -208,7 +208,7 @@ def test_label_recall_on_a_hand_made_gallery_whose_answers_are_known():
 
 
 def test_attribute_agreement_and_the_reranked_recall_on_a_hand_made_gallery():
-    from ml.shop.rerank import agreement, distribution, reranked_recall, top_k_rows
+    from ml.shop.rerank import distribution, hypotheses, reranked_recall, top_k_rows
 
     entry = {
         "value": "Tshirts",
@@ -220,8 +220,8 @@ def test_attribute_agreement_and_the_reranked_recall_on_a_hand_made_gallery():
     assert distribution(None) == {}
     a = {"articleType": {"tshirts": 0.6, "tops": 0.3}, "baseColour": {"blue": 0.5}}
     b = {"articleType": {"tops": 1.0}, "baseColour": {"blue": 0.8, "navy blue": 0.2}}
-    assert agreement(a, b) == pytest.approx(0.3 * 0.4)
-    assert agreement(a, {"articleType": {"tops": 1.0}}) == 0.0  # colour unknown: no agreement
+    match, prior = hypotheses(a, [b, {"articleType": {"tops": 1.0}}])
+    assert (match @ prior).tolist() == pytest.approx([0.3 * 0.4, 0.0])  # the second's colour is unknown
     assert top_k_rows(np.array([[0.1, 0.5, 0.4]]), k=2).tolist() == [[0.0, 0.5, 0.4]]
 
     from ml.shop.rerank import rerank
@@ -251,7 +251,7 @@ def test_attribute_agreement_and_the_reranked_recall_on_a_hand_made_gallery():
 def test_covering_promotes_a_second_hypothesis_instead_of_a_second_copy_of_the_first():
     """The query is a t-shirt, 55% navy and 40% blue. The plain re-rank promotes the two nearest navy ones;
     covering promotes one navy and then the blue one, since a second navy adds nothing if navy is wrong."""
-    from ml.shop.rerank import agreement, cover, hypotheses, rerank, reranked_recall
+    from ml.shop.rerank import cover, hypotheses, rerank, reranked_recall
 
     query = {"articleType": {"tshirts": 1.0}, "baseColour": {"navy blue": 0.55, "blue": 0.4}}
     cands = [
@@ -263,8 +263,8 @@ def test_covering_promotes_a_second_hypothesis_instead_of_a_second_copy_of_the_f
     cos = np.array([0.9, 0.89, 0.8, 0.95])
     match, prior = hypotheses(query, cands)
     assert prior.tolist() == pytest.approx([0.55, 0.4]) and match.tolist() == [[1, 0], [1, 0], [0, 1], [0, 0]]
-    agree = np.array([agreement(query, c) for c in cands])
-    assert (match @ prior).tolist() == pytest.approx(agree.tolist())  # a first pick's gain is the agreement
+    agree = match @ prior  # each candidate's agreement, a first pick's gain
+    assert agree.tolist() == pytest.approx([0.55, 0.55, 0.4, 0.0])
     assert rerank(cos, agree, weight=4.0, promote=2).tolist() == [0, 1, 3, 2]
     assert cover(cos, match, prior, weight=4.0, promote=2).tolist() == [0, 2, 3, 1]
     assert cover(cos, match, prior, weight=4.0, promote=1).tolist() == rerank(cos, agree, 4.0, 1).tolist()
