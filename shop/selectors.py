@@ -185,8 +185,7 @@ def similar_products(*, anchor: Product, filters: ProductFilter, offset: int = 0
     match, prior = hypotheses(attribute_distributions(anchor), [attribute_distributions(p) for p in head.products])
     for p, a in zip(head.products, match @ prior):
         p.agreement = float(a)  # shown with the results ("likely the same type and colour")
-    order = cover(cosine, match, prior, RERANK_WEIGHT, RERANK_PROMOTE, RERANK_FLOOR) if head.products else []
-    ranked = [head.products[i] for i in order]
+    ranked = [head.products[i] for i in cover(cosine, match, prior, RERANK_WEIGHT, RERANK_PROMOTE, RERANK_FLOOR)]
     page = ranked[offset : offset + limit]
     if offset + limit > RERANK_CANDIDATES and len(head.products) == RERANK_CANDIDATES:
         start = max(offset, RERANK_CANDIDATES)

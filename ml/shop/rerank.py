@@ -48,9 +48,7 @@ def distribution(entry: dict | None, declared: str = "") -> dict[str, float]:
     return {t["value"].strip().lower(): float(t["confidence"]) for t in top if t.get("value")}
 
 
-def rerank(
-    cosine: np.ndarray, agree: np.ndarray, weight: float = RERANK_WEIGHT, promote: int = RERANK_PROMOTE
-) -> np.ndarray:
+def rerank(cosine: np.ndarray, agree: np.ndarray, weight: float, promote: int) -> np.ndarray:
     """Order (best first) of candidates with ``cosine`` similarities and ``agree`` agreements, both (K,): the
     ``promote`` best by ``cosine + weight * agree``, then the others by cosine."""
     cosine = np.asarray(cosine, dtype=np.float64)
@@ -97,7 +95,7 @@ def hypotheses(query: dict[str, dict[str, float]], candidates: list[dict[str, di
         has = np.array([[(d.get(head) or {}).get(v, 0.0) for v, _ in values] for d in candidates]).reshape(
             len(candidates), len(values)
         )
-        match = (match[:, :, None] * has[:, None, :]).reshape(len(candidates), -1)
+        match = (match[:, :, None] * has[:, None, :]).reshape(len(candidates), match.shape[1] * len(values))
         prior = (prior[:, None] * np.array([p for _, p in values]).reshape(1, -1)).reshape(-1)
     return match, prior
 
@@ -142,8 +140,6 @@ def reranked_recall(
     k = min(candidates, sim.shape[1] - 1)
     cand = np.argpartition(-sim, k - 1, axis=1)[:, :k]
     cos = np.take_along_axis(sim, cand, 1)
-    agree = agreement_matrix({h: p[q] for h, p in probs.items()}, probs)
-    near = np.take_along_axis(agree, cand, 1)
     if covering:  # each query's hypotheses: its heads' nonzero values (the top 3 each, as stored)
         rows = []
         for qi, c, s in zip(q, cand, cos):
@@ -154,6 +150,7 @@ def reranked_recall(
             rows.append(c[cover(s, match, prior, weight, promote, floor)[: max(ks)]])
         top = np.stack(rows)
     else:
+        near = np.take_along_axis(agreement_matrix({h: p[q] for h, p in probs.items()}, probs), cand, 1)
         top = np.stack([c[rerank(s, a, weight, promote)[: max(ks)]] for c, s, a in zip(cand, cos, near)])
     hit = y[top] == y[q][:, None]
     return {**{f"recall_at_{k}": round(float(hit[:, :k].any(1).mean()), 4) for k in ks}, "n": int(len(q))}

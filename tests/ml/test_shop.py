@@ -271,6 +271,8 @@ def test_covering_promotes_a_second_hypothesis_instead_of_a_second_copy_of_the_f
     assert cover(cos, match, prior, weight=0.0, promote=4).tolist() == [3, 0, 1, 2]  # weight 0: cosine order
     unknown, none = hypotheses({"articleType": {"tshirts": 1.0}}, cands)  # colour unknown: no hypothesis
     assert unknown.shape == (4, 0) and cover(cos, unknown, none, weight=4.0, promote=2).tolist() == [3, 0, 1, 2]
+    empty, _ = hypotheses(query, [])  # nothing near (a filter left no candidates): an empty order
+    assert empty.shape == (0, 2) and cover(np.zeros(0), empty, prior, weight=4.0, promote=2).tolist() == []
 
     # the same through the vectorised recall: row 0 (label "a") is 55% the colour of rows 1 and 2 (label "b",
     # nearest) and 45% that of row 3 (label "a", third nearest); promoting two, only covering reaches row 3
