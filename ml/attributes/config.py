@@ -13,6 +13,12 @@ class AttributesConfig:
     hidden_dim: int = 512
     dropout: float = 0.2
     heads: dict[str, list[str]] = field(default_factory=dict)  # head name -> its class names, in logit order
+    # The product-feature tail's own linear heads (ml.attributes.tail), trained jointly with the feature: per head
+    # its classes, the share of its probabilities in the answer (0: the heads above only) and the constant raw
+    # feature norm that turns the stored unit-norm feature back into what they read.
+    tail_heads: dict[str, list[str]] = field(default_factory=dict)
+    tail_mix: dict[str, float] = field(default_factory=dict)
+    tail_norm: float = 0.0
     garment_model_version: str = ""  # the checkpoint whose features it reads (ml/product_features)
     colour_version: str = ""  # ml.shop.colour.feature_version(colour_bins)
 
@@ -32,6 +38,7 @@ class AttributesConfig:
         d = {k: v for k, v in d.items() if k in known}
         if "colour_bins" in d:
             d["colour_bins"] = tuple(int(n) for n in d["colour_bins"])
-        if "heads" in d:
-            d["heads"] = {k: list(v) for k, v in d["heads"].items()}
+        for key in ("heads", "tail_heads"):
+            if key in d:
+                d[key] = {k: list(v) for k, v in d[key].items()}
         return cls(**d)

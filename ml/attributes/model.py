@@ -27,6 +27,8 @@ class AttributeHeads(nn.Module):
             nn.Dropout(config.dropout),
         )
         self.heads = nn.ModuleDict({name: nn.Linear(config.hidden_dim, len(c)) for name, c in config.heads.items()})
+        # the tail's jointly trained heads read the product feature alone (ml.attributes.tail)
+        self.tail = nn.ModuleDict({name: nn.Linear(config.image_dim, len(c)) for name, c in config.tail_heads.items()})
 
     def forward(self, image_embedding: torch.Tensor, colour: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         """(B, image_dim) [+ (B, colour_dim)] -> {head: (B, n_classes) logits}."""
@@ -38,6 +40,26 @@ class AttributeHeads(nn.Module):
             x = torch.cat([x, colour * self.config.colour_weight], dim=-1)  # (B, image_dim + colour_dim)
         h = self.trunk(x)  # (B, hidden_dim)
         return {name: head(h) for name, head in self.heads.items()}
+
+    def probabilities(
+        self, image_embedding: torch.Tensor, colour: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
+        """{head: (B, n_classes) probabilities}: each head's softmax, mixed with the tail's head where
+        ``config.tail_mix`` says so (its probabilities put into this head's classes; ml.attributes.tail)."""
+        probs = {name: logits.float().softmax(-1) for name, logits in self(image_embedding, colour).items()}
+        for name, share in self.config.tail_mix.items():
+            if share <= 0 or name not in probs:
+                continue
+            raw = image_embedding.float() * self.config.tail_norm  # the unit-norm feature scaled back
+            tail = self.tail[name](raw).softmax(-1)  # (B, tail classes)
+            mapped = torch.zeros_like(probs[name])
+            index = {c: i for i, c in enumerate(self.config.heads[name])}
+            for j, c in enumerate(self.config.tail_heads[name]):
+                if c in index:
+                    mapped[:, index[c]] = tail[:, j]
+            mapped = mapped / mapped.sum(-1, keepdim=True).clamp_min(1e-12)
+            probs[name] = (1 - share) * probs[name] + share * mapped
+        return probs
 
 
 def predict_probabilities(
@@ -53,8 +75,8 @@ def predict_probabilities(
     with torch.inference_mode():
         for s in range(0, len(x), batch_size):
             cb = None if c is None else c[s : s + batch_size].to(device)
-            for name, logits in model(x[s : s + batch_size].to(device), cb).items():
-                out[name].append(logits.float().softmax(-1).cpu().numpy())
+            for name, p in model.probabilities(x[s : s + batch_size].to(device), cb).items():
+                out[name].append(p.cpu().numpy())
     model.train(was_training)
     return {
         name: np.concatenate(v) if v else np.zeros((0, len(model.config.heads[name])), np.float32)

@@ -30,6 +30,7 @@ import shlex
 import sys
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -100,6 +101,24 @@ def pooled(model: GarmentClassifier, h: torch.Tensor) -> torch.Tensor:
     return b.head(b.run_blocks(h, model.config.trainable_from_block))  # (B, 1280), not normalised
 
 
+def raw_norm(model: GarmentClassifier, feats, idx: np.ndarray, batch: int = 128) -> float:
+    """Mean L2 norm of the pooled feature (before normalisation) over the rows ``idx``: the app stores the
+    normalised feature, and the heads read it scaled back by this constant (ml.attributes.tail)."""
+    model.eval()
+    total = 0.0
+    with torch.inference_mode():
+        for s in range(0, len(idx), batch):
+            h = torch.from_numpy(np.asarray(feats[idx[s : s + batch], 0])).float()
+            total += float(pooled(model, h).norm(dim=1).sum())
+    return total / max(len(idx), 1)
+
+
+def save_tail_heads(path: Path, heads: Heads, classes: dict[str, list[str]], norm: float) -> None:
+    """The jointly trained linear heads, as ml.attributes.tail.load_tail_heads reads them."""
+    state = {k: v.detach().float().clone() for k, v in heads.state_dict().items()}
+    torch.save({"classes": classes, "state": state, "raw_norm": norm}, path)
+
+
 def accuracies(model, heads, feats, idx: np.ndarray, targets: dict[str, np.ndarray], batch: int = 128) -> dict:
     model.eval()
     heads.eval()
@@ -132,6 +151,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--max-minutes", type=float, default=0, help="stop after the epoch that passes this (0: none)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument(
+        "--heads-out",
+        type=Path,
+        help="also write every head of the kept epoch (classes, weights, the mean raw feature norm on the validation "
+        "carve) here, for ml.attributes.train --tail-heads",
+    )
     args = p.parse_args(argv)
     command = "python -m ml.product_features.train " + shlex.join(argv if argv is not None else sys.argv[1:])
     torch.set_num_threads(args.threads)
@@ -203,14 +228,18 @@ def main(argv: list[str] | None = None) -> None:
             best_state = (
                 {k: v.clone() for k, v in model.state_dict().items()},
                 {k: v.clone() for k, v in heads.heads["articleType"].state_dict().items()},
+                {k: v.clone() for k, v in heads.state_dict().items()},
             )
         if args.max_minutes and time.time() - t_start > args.max_minutes * 60:
             log(f"stopping after epoch {epoch + 1}: --max-minutes {args.max_minutes}")
             break
 
-    state, article_head = best_state
+    state, article_head, all_heads = best_state
     model.load_state_dict(state)
     model.classifier.load_state_dict(article_head)  # the checkpoint's classifier is the article-type head
+    if args.heads_out:
+        heads.load_state_dict(all_heads)
+        save_tail_heads(args.heads_out, heads, heads_classes, raw_norm(model, feats, val_idx))
     chosen = max(history, key=lambda e: (e["validation"]["articleType"] + e["validation"]["baseColour"]) / 2)
     meta = {
         "task": "product-features",
@@ -226,7 +255,7 @@ def main(argv: list[str] | None = None) -> None:
         },
         "command": command,
         "seed": args.seed,
-        "hyperparameters": {k: v for k, v in vars(args).items() if k not in ("data", "out", "threads")},
+        "hyperparameters": {k: v for k, v in vars(args).items() if k not in ("data", "out", "threads", "heads_out")},
         "head_weights": HEAD_WEIGHTS,
         "history": history,
         "chosen_epoch": chosen["epoch"],

@@ -318,3 +318,73 @@ def test_the_by_eye_training_dresses_are_apart_from_the_test_set():
     assert len(train) == 282 and {p["category_label"] for p in train} == {"dress", "top"}
     assert {p["sleeve"] for p in train} == {"short", "long", "sleeveless", "?"}
     assert not {p["image"] for p in train} & {p["image"] for p in test}
+
+
+def hand_made_tail(tmp_path: Path) -> Path:
+    """A tail-heads file (as ml.product_features.train --heads-out writes it) whose usage head, in its own class
+    order, answers from the feature's first coordinate: raw feature x 2 -> logits (2 f0, 0, -2 f0)."""
+    w = torch.zeros(3, 1280)
+    w[0, 0], w[2, 0] = 1.0, -1.0
+    state = {"heads.usage.weight": w, "heads.usage.bias": torch.zeros(3)}
+    path = tmp_path / "tail.pt"
+    torch.save({"classes": {"usage": ["Sports", "Formal", "Casual"]}, "state": state, "raw_norm": 2.0}, path)
+    return path
+
+
+def test_the_tails_own_head_mixes_into_the_answer_in_the_heads_class_order(tmp_path):
+    from ml.attributes.model import predict_probabilities
+    from ml.attributes.tail import attach, load_tail_heads, tail_probabilities
+
+    config = small_config()
+    config.colour_bins = ()
+    model = AttributeHeads(config)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.zero_()
+        model.heads["usage"].bias[0] = 20.0  # the heads alone: always "Casual"
+    tail = load_tail_heads(hand_made_tail(tmp_path))
+    emb = np.zeros((2, 1280), np.float32)
+    emb[0, 0], emb[1, 0] = 1.0, -1.0  # unit-norm features: raw f0 = +2 and -2
+    expected_tail = torch.tensor([[2.0, 0.0, -2.0], [-2.0, 0.0, 2.0]]).softmax(-1).numpy()  # Sports, Formal, Casual
+    assert np.allclose(tail_probabilities(tail, emb)["usage"], expected_tail, atol=1e-6)
+
+    alone = predict_probabilities(attach(model, tail, {"usage": 1.0}), emb)["usage"]  # heads' order: C, F, S
+    assert np.allclose(alone, expected_tail[:, ::-1], atol=1e-5)
+    half = predict_probabilities(attach(model, tail, {"usage": 0.5}), emb)["usage"]
+    assert np.allclose(half, 0.5 * np.array([1, 0, 0]) + 0.5 * expected_tail[:, ::-1], atol=1e-5)
+    assert [p["usage"]["value"] for p in predict(attach(model, tail, {"usage": 1.0}), emb)] == ["Sports", "Casual"]
+    assert np.allclose(predict_probabilities(attach(model, tail, {}), emb)["usage"][:, 0], 1, atol=1e-6)
+
+    mixed = attach(model, tail, {"usage": 1.0})
+    save_checkpoint(tmp_path / "mixed.pt", mixed, mixed.config, {})
+    loaded, loaded_config, _ = load_checkpoint(tmp_path / "mixed.pt")
+    assert loaded_config.tail_mix == {"usage": 1.0} and loaded_config.tail_heads == {
+        "usage": ["Sports", "Formal", "Casual"]
+    }
+    assert np.allclose(predict_probabilities(loaded, emb)["usage"], alone, atol=2e-3)  # fp16 weights
+    with pytest.raises(ValueError, match="no tail head"):
+        attach(model, tail, {"pattern": 1.0})
+
+
+def test_the_heads_the_tail_training_saves_are_read_back_on_the_stored_unit_norm_feature(tmp_path):
+    from ml.attributes.tail import load_tail_heads, tail_probabilities
+    from ml.product_features.train import Heads, save_tail_heads
+
+    torch.manual_seed(0)
+    classes = {"usage": ["Casual", "Formal", "Sports"], "season": ["Fall", "Summer"]}
+    heads = Heads(classes, 1280, dropout=0.2).eval()
+    raw = torch.randn(4, 1280) * 0.5
+    raw = raw / raw.norm(dim=1, keepdim=True) * 7.0  # every raw feature has norm 7, the constant saved
+    save_tail_heads(tmp_path / "tail.pt", heads, classes, norm=7.0)
+
+    tail = load_tail_heads(tmp_path / "tail.pt")
+    assert tail["classes"] == classes and tail["raw_norm"] == 7.0
+    unit = (raw / raw.norm(dim=1, keepdim=True)).numpy()  # what the app stores
+    got = tail_probabilities(tail, unit)
+    with torch.no_grad():
+        want = {k: v.softmax(-1).numpy() for k, v in heads(raw).items()}
+    for k in classes:
+        assert np.allclose(got[k], want[k], atol=1e-5)
+    torch.save({"classes": classes}, tmp_path / "other.pt")
+    with pytest.raises(ValueError, match="not a tail-heads file"):
+        load_tail_heads(tmp_path / "other.pt")
