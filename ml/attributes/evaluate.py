@@ -8,6 +8,8 @@ ml/bridge rule) are scored. Per key, the accuracy is over the held-out products 
 (styles.csv's "NA" usage counts as none); a value the heads do not know (a class too rare to train) counts
 as wrong. ``baseline`` is the accuracy of always answering the training split's most common value.
 ``pattern`` is scored the same way on the labels derived from product names (ml/attributes/labels.py).
+``baseColour_family`` (not a target) counts a colour right when it is in the label's family
+(ml.attributes.labels.COLOUR_FAMILY: "Navy Blue" for "Blue" is right there, "Black" for "Grey" is not).
 
 With ``--closet DIR`` (clothing-dataset layout) and a checkpoint that has a sleeve head, the JSON adds
 ``sleeve``: accuracy on the held-out senders' photos whose label says the sleeve length (``closet``:
@@ -72,6 +74,12 @@ def attribute_scores(
         n_labelled[key] = n
         base = majority_baseline(train_labels[key], labels[key])
         baseline[key] = None if base is None else round(base, 4)
+    if "baseColour" in keys:  # not a target: how far off the colour is when it is wrong (labels.COLOUR_FAMILY)
+        from ml.attributes.labels import colour_family
+
+        family = [colour_family(v) if v else "" for v in predicted.get("baseColour", [""] * len(labels["baseColour"]))]
+        acc, _ = accuracy(family, [colour_family(v) if v else "" for v in labels["baseColour"]])
+        out["baseColour_family"] = None if acc is None else round(acc, 4)
     out["n"] = max((len(v) for v in labels.values()), default=0)
     out["n_labelled"] = n_labelled
     out["baseline"] = baseline

@@ -55,6 +55,14 @@ def test_attribute_scores_report_each_key_its_baseline_and_the_targets_met():
     assert out["met"] == {"usage": False, "season": False}
 
 
+def test_the_colour_family_score_forgives_a_neighbouring_shade_but_not_another_colour():
+    labels = {"baseColour": ["Blue", "Grey", "Maroon", "White", ""]}
+    predicted = {"baseColour": ["Navy Blue", "Black", "Red", "Off White", "Red"]}
+    out = attribute_scores(predicted, labels, {"baseColour": ["Blue"]}, keys=("baseColour",))
+    assert out["baseColour"] == 0  # no exact answer
+    assert out["baseColour_family"] == 0.75  # navy/blue, red/maroon, off white/white; black is not grey
+
+
 @pytest.mark.parametrize(
     ("name", "pattern"),
     [
