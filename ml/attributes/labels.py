@@ -26,9 +26,9 @@ if TYPE_CHECKING:
 COLUMNS = ("articleType", "baseColour", "usage", "season", "gender")
 MISSING = {"", "NA"}  # styles.csv writes "NA" for an unknown usage
 
-# Colour families, to say how the colour head errs (``baseColour_family`` of the evaluation): most of its errors are
-# neighbouring shade names ("Navy Blue" for "Blue"). Written after seeing the validation carve's confusions, before
-# any score of it; black and grey stay apart. A value not here is its own family.
+# Colour families, to say how far off the colour head is when it errs (``baseColour_family`` of the evaluation):
+# is it a neighbouring shade name ("Navy Blue" for "Blue") or another colour? Written after seeing the validation
+# carve's confusions, before any score of it; black and grey stay apart. A value not here is its own family.
 COLOUR_FAMILY = {
     **dict.fromkeys(["Black"], "black"),
     **dict.fromkeys(["Grey", "Charcoal", "Grey Melange"], "grey"),

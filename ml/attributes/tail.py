@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
 import torch
 
 from ml.attributes.model import AttributeHeads
@@ -27,16 +26,6 @@ def load_tail_heads(path: str | os.PathLike) -> dict:
     if missing:
         raise ValueError(f"{path} is not a tail-heads file (missing {sorted(missing)})")
     return data
-
-
-def tail_probabilities(tail: dict, emb: np.ndarray) -> dict[str, np.ndarray]:
-    """{head: (N, n_classes) softmax} of the tail's heads on (N, 1280) unit-norm product features."""
-    raw = torch.as_tensor(np.asarray(emb), dtype=torch.float32) * float(tail["raw_norm"])
-    out = {}
-    for name in tail["classes"]:
-        w, b = tail["state"][f"heads.{name}.weight"].float(), tail["state"][f"heads.{name}.bias"].float()
-        out[name] = (raw @ w.T + b).softmax(-1).numpy()
-    return out
 
 
 def attach(model: AttributeHeads, tail: dict, mix: dict[str, float]) -> AttributeHeads:
