@@ -13,6 +13,7 @@ article-type and one pattern answer of the 1,191 carve photos, and the confidenc
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import torch
 
@@ -30,8 +31,6 @@ def load_tail_heads(path: str | os.PathLike) -> dict:
 
 def attach(model: AttributeHeads, tail: dict, mix: dict[str, float]) -> AttributeHeads:
     """A copy of ``model`` whose config and weights carry the tail's heads named in ``mix`` (head -> share)."""
-    from dataclasses import replace
-
     names = [k for k, v in mix.items() if v > 0]
     unknown = [k for k in names if k not in tail["classes"] or k not in model.config.heads]
     if unknown:

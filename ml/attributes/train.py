@@ -211,8 +211,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument(
         "--validation-out",
         type=Path,
-        help="with --validation: write every non-held-out product's id and each head's probabilities and which "
-        "are in the carve (npz), e.g. for scripts/shop_rerank_weight.py",
+        help="with --validation: write every non-held-out product's id, each head's probabilities and classes "
+        "(classes_<head>) and which are in the carve (npz), e.g. for scripts/shop_rerank_weight.py",
     )
     p.add_argument(
         "--tail-heads",
@@ -312,7 +312,8 @@ def main(argv: list[str] | None = None) -> None:
             rows = np.flatnonzero(~held)  # products that are not held out: the carve and what the heads saw
             probs = predict_probabilities(model, emb[rows], None if colours is None else colours[rows])
             carve = np.isin(rows, test_idx)
-            np.savez(args.validation_out, ids=np.array([items[i].id for i in rows]), carve=carve, **probs)
+            classes = {f"classes_{h}": np.array(c) for h, c in model.config.heads.items()}  # each head's columns
+            np.savez(args.validation_out, ids=np.array([items[i].id for i in rows]), carve=carve, **probs, **classes)
         print(json.dumps({"validation": scores, "args": vars(args), "seconds": round(time.time() - t0)}, default=str))
         return
     label_counts = {k: sum(1 for i in train_idx if labels[k][i]) for k in HEADS}
