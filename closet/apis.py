@@ -157,11 +157,13 @@ class ClosetReparseApi(APIView):
 
 
 class GarmentRecutApi(APIView):
-    """Redo the cut-out from a box you drew (fractions of the photo), or go back to the original photo."""
+    """Redo the cut-out from a box you drew (``box``: fractions of the photo), go back to the original photo
+    (``original``), or back to the automatic cut-out (``automatic``). Exactly one of them."""
 
     class RecutInputSerializer(serializers.Serializer):
         box = serializers.ListField(child=serializers.FloatField(), min_length=4, max_length=4, required=False)
         original = serializers.BooleanField(default=False)
+        automatic = serializers.BooleanField(default=False)
 
     @extend_schema(request=RecutInputSerializer, responses={202: dict})
     def post(self, request, pk):
@@ -170,7 +172,10 @@ class GarmentRecutApi(APIView):
         data.is_valid(raise_exception=True)
         try:
             services.garment_recut(
-                garment=garment, box=data.validated_data.get("box"), original=data.validated_data["original"]
+                garment=garment,
+                box=data.validated_data.get("box"),
+                original=data.validated_data["original"],
+                automatic=data.validated_data["automatic"],
             )
         except ValueError as exc:
             return Response({"detail": str(exc)}, status=400)

@@ -1,5 +1,6 @@
 """The only bridge from the app to `ml/`: models load once per process and run under inference_mode."""
 
+import dataclasses
 import functools
 import threading
 
@@ -149,8 +150,34 @@ def classify(images: list[Image.Image]) -> list[dict]:
     return out
 
 
+SEGMENT_FILE = "garment_segment.pt"
+
+
+@functools.cache
+def segment_model():
+    """(model, config, meta) of the learned cut-out (ml/segment), or None where its weights are not shipped."""
+    path = settings.ML_WEIGHTS_DIR / SEGMENT_FILE
+    if not path.exists():
+        return None
+    from ml.segment import load_checkpoint as load_segment
+
+    with _lock:
+        configure_torch()
+        model, config, meta = load_segment(path, map_location=settings.TORCH_DEVICE)
+    return model, config, meta
+
+
 def cutout(rgb: np.ndarray, rect: tuple[int, int, int, int] | None = None):
-    return grabcut_cutout(rgb, rect=rect)
+    """The garment's mask: the learned model's (method ``learned-<version hash>``), GrabCut from the user's box
+    (``grabcut-rect``), or automatic GrabCut where the learned weights are missing."""
+    learned = segment_model() if rect is None else None
+    if learned is None:
+        return grabcut_cutout(rgb, rect=rect)
+    from ml.segment import learned_cutout
+
+    model, config, meta = learned
+    result = learned_cutout(model, config, rgb)
+    return dataclasses.replace(result, method=f"learned-{meta['model_version'].rsplit('-', 1)[-1]}")
 
 
 def colours(rgb: np.ndarray, mask: np.ndarray) -> list[dict]:

@@ -177,16 +177,20 @@ def _cutout(rgb: np.ndarray, chosen: dict):
     return inference.cutout(rgb)
 
 
-def garment_recut(*, garment: Garment, box: list[float] | None = None, original: bool = False) -> None:
-    """Let the user redo the cut-out: from a box they drew, or back to the original photo. Runs on a worker."""
+def garment_recut(
+    *, garment: Garment, box: list[float] | None = None, original: bool = False, automatic: bool = False
+) -> None:
+    """Let the user redo the cut-out: from a box they drew, back to the original photo, or back to the app's
+    automatic cut-out (which forgets the box and the "original" choice). Runs on a worker."""
     from closet.tasks import recut_task
 
-    if not original:
-        if not box or len(box) != 4 or not (0 <= box[0] < box[2] <= 1 and 0 <= box[1] < box[3] <= 1):
+    if original + automatic + (box is not None) != 1:
+        raise ValueError("Say one of: a box, the original photo, or the automatic cut-out.")
+    if box is not None:
+        if len(box) != 4 or not (0 <= box[0] < box[2] <= 1 and 0 <= box[1] < box[3] <= 1):
             raise ValueError("Draw a box inside the photo: [x0, y0, x1, y1] as fractions, with x0 < x1 and y0 < y1.")
-    Garment.objects.filter(id=garment.id).update(
-        cutout_method="original" if original else "grabcut-rect", cutout_box=None if original else box
-    )
+    method = "original" if original else "automatic" if automatic else "grabcut-rect"  # the worker sets the real one
+    Garment.objects.filter(id=garment.id).update(cutout_method=method, cutout_box=box)
     transaction.on_commit(lambda: recut_task.delay(garment.id))
 
 

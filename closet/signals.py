@@ -16,6 +16,7 @@ def load_models_before_fork(**kwargs):
     inference.two_tails()  # the product-feature tail beside it
     inference.style_bridge()
     inference.attributes_model()
+    inference.segment_model()  # the learned cut-out (None where its weights are not shipped)
 
 
 @worker_process_init.connect

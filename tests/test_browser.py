@@ -107,3 +107,9 @@ def test_a_shopper_draws_a_box_to_redo_a_cut_out(worker, live_server, users, pag
     garment.refresh_from_db()
     assert garment.cutout_method in ("grabcut-rect", "fallback") and garment.mask.name != old_mask
     assert [round(v, 1) for v in garment.cutout_box] == [0.2, 0.2, 0.8, 0.8]
+    boxed_mask = garment.mask.name
+    page.click("#recut-automatic")  # and back to the app's own cut-out
+    expect(page.locator("#recut-status")).to_have_text("Done.", timeout=60_000)
+    garment.refresh_from_db()
+    assert garment.cutout_method.startswith("learned-") and garment.cutout_box is None
+    assert garment.mask.name != boxed_mask

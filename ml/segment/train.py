@@ -9,6 +9,11 @@
 2. The decoder trains with BCE + soft Dice at stride 2, plus an auxiliary BCE at stride 4 (AdamW, cosine).
 3. A validation set of composites of held-out products reports IoU per epoch.
 Photos of the closet test set are excluded from the background pool (``--exclude-dir``).
+
+``--closet-labels FILE`` (``python -m ml.segment.closet_labels``) adds real closet photos of the training pool
+with machine-made masks (GrabCut refined the way the closet test set was seeded; that module says how and which
+are kept). A twentieth of them, by a hash of the photo id, is held back and scored against its machine-made
+masks each epoch (``val_closet_iou``); the rest train beside the composites.
 """
 
 from __future__ import annotations
@@ -96,6 +101,37 @@ def batch_iou(logits, target) -> list[float]:
     return (inter / union).tolist()
 
 
+def cached(model: GarmentSegmenter, feats: list[torch.Tensor]) -> list[torch.Tensor]:
+    """The decoder's input from cached taps: with tuned blocks, the deepest tap is recomputed through them."""
+    return model.finish(feats[:-1]) if model.config.tune_from_block else feats
+
+
+def validation_iou(model, config, feats, images, masks) -> float:
+    ious = []
+    with torch.inference_mode():
+        for s in range(0, len(images), 64):
+            x = scale(torch.from_numpy(images[s : s + 64]), config)
+            logits, _ = model.decode(cached(model, [f[s : s + 64].float() for f in feats]), x)
+            ious += batch_iou(logits, torch.from_numpy(masks[s : s + 64]).float()[:, None])
+    return float(np.mean(ious))
+
+
+def closet_sets(path: Path, size: int) -> dict:
+    """The machine-labelled closet photos of ``path``, split into training and held-back (a twentieth, by a
+    hash of the photo id)."""
+    d = np.load(path)
+    if int(d["size"]) != size:
+        raise SystemExit(f"{path} holds {int(d['size'])} px photos; the model takes {size} (--image-size)")
+    back = np.array([int(hashlib.sha256(f"seg-val:{i}".encode()).hexdigest(), 16) % 20 == 0 for i in d["ids"]])
+    return {
+        "train_x": d["images"][~back],
+        "train_m": d["masks"][~back],
+        "val_x": d["images"][back],
+        "val_m": d["masks"][back],
+        "rule": str(d["rule"]),
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data-root", type=Path, default=REPO.parent / "shared" / "data")
@@ -111,10 +147,25 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-minutes", type=float, default=30.0, help="stop training (not caching) after this")
     ap.add_argument("--exclude-dir", type=Path, default=REPO / "ml" / "segment" / "closet_testset" / "image")
+    ap.add_argument("--image-size", type=int, default=SegmentConfig.image_size, help="the model's input side")
+    ap.add_argument("--fpn-channels", type=int, default=SegmentConfig.fpn_channels, help="the decoder's width")
+    ap.add_argument("--context", action="store_true", help="global context at the deepest level (SegmentConfig)")
+    ap.add_argument(
+        "--tune-top",
+        action="store_true",
+        help="fine-tune the backbone blocks after the stride-16 tap (from its cached output) with the decoder",
+    )
+    ap.add_argument("--tune-lr-scale", type=float, default=0.1, help="their learning rate over the decoder's")
+    ap.add_argument("--closet-labels", type=Path, help="npz of python -m ml.segment.closet_labels (real closet photos)")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    config = SegmentConfig()
+    config = SegmentConfig(
+        image_size=args.image_size,
+        fpn_channels=args.fpn_channels,
+        context=args.context,
+        tune_from_block=SegmentConfig.taps[-2] + 1 if args.tune_top else 0,
+    )
     size = config.image_size
     model = GarmentSegmenter(config)
 
@@ -143,12 +194,27 @@ def main(argv: list[str] | None = None) -> None:
     log("composites ready")
     tr_f = cached_features(model, tr_x, config, key + "-train")
     va_f = cached_features(model, va_x, config, key + "-val")
+    closet = None
+    if args.closet_labels:
+        closet = closet_sets(args.closet_labels, size)
+        ckey = hashlib.sha256(Path(args.closet_labels).read_bytes()).hexdigest()[:10]
+        c_tr_f = cached_features(model, closet["train_x"], config, f"closet-{ckey}-{size}-train")
+        closet["val_f"] = cached_features(model, closet["val_x"], config, f"closet-{ckey}-{size}-val")
+        tr_x, tr_m = np.concatenate([tr_x, closet["train_x"]]), np.concatenate([tr_m, closet["train_m"]])
+        tr_f = [torch.cat([a, b]) for a, b in zip(tr_f, c_tr_f)]
+        log(f"closet photos: {len(closet['train_x'])} train, {len(closet['val_x'])} held back")
     log("features ready")
 
-    opt = torch.optim.AdamW(model.decoder.parameters(), lr=args.lr, weight_decay=1e-4)
+    groups = [{"params": list(model.decoder.parameters()), "lr": args.lr}]
+    if config.tune_from_block:
+        tuned = [p for p in model.backbone.parameters() if p.requires_grad]
+        groups.append({"params": tuned, "lr": args.lr * args.tune_lr_scale})
+    opt = torch.optim.AdamW(groups, weight_decay=1e-4)
     steps_per_epoch = math.ceil(len(tr_x) / args.batch)
     total = steps_per_epoch * args.epochs
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=total, pct_start=0.05)
+    sched = torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=[g["lr"] for g in groups], total_steps=total, pct_start=0.05
+    )
     t0, step, history = time.time(), 0, []
     gen = torch.Generator().manual_seed(args.seed)
     for epoch in range(args.epochs):
@@ -157,7 +223,7 @@ def main(argv: list[str] | None = None) -> None:
         losses = []
         for s in range(0, len(order), args.batch):
             idx = order[s : s + args.batch]
-            feats = [f[idx].float() for f in tr_f]
+            feats = cached(model, [f[idx].float() for f in tr_f])
             x = scale(torch.from_numpy(tr_x[idx.numpy()]), config)
             target = torch.from_numpy(tr_m[idx.numpy()]).float()[:, None]
             logits, coarse = model.decode(feats, x)
@@ -170,17 +236,14 @@ def main(argv: list[str] | None = None) -> None:
             step += 1
             losses.append(loss.item())
         model.eval()
-        ious = []
-        with torch.inference_mode():
-            for s in range(0, len(va_x), 64):
-                feats = [f[s : s + 64].float() for f in va_f]
-                x = scale(torch.from_numpy(va_x[s : s + 64]), config)
-                logits, _ = model.decode(feats, x)
-                ious += batch_iou(logits, torch.from_numpy(va_m[s : s + 64]).float()[:, None])
-        history.append(
-            {"epoch": epoch, "loss": round(float(np.mean(losses)), 4), "val_iou": round(float(np.mean(ious)), 4)}
-        )
-        log(f"epoch {epoch} loss {np.mean(losses):.4f} val composite IoU {np.mean(ious):.4f} {time.time() - t0:.0f}s")
+        ious = validation_iou(model, config, va_f, va_x, va_m)
+        row = {"epoch": epoch, "loss": round(float(np.mean(losses)), 4), "val_iou": round(ious, 4)}
+        if closet is not None:
+            row["val_closet_iou"] = round(
+                validation_iou(model, config, closet["val_f"], closet["val_x"], closet["val_m"]), 4
+            )
+        history.append(row)
+        log(f"epoch {epoch} loss {np.mean(losses):.4f} val composite IoU {ious:.4f} {row} {time.time() - t0:.0f}s")
         if time.time() - t0 > args.max_minutes * 60:
             log("time budget reached")
             break
@@ -193,7 +256,15 @@ def main(argv: list[str] | None = None) -> None:
             "mask = cleaned non-white pixels; held out by ml.bridge.train.is_heldout",
             "backgrounds": "corner crops of clothing-dataset photos (closet test set photos excluded)",
             "usable_products": {"train": int(n_products[0]), "heldout": int(n_products[1])},
-            "composites": int(len(tr_x)),
+            "composites": int(len(tr_x) - (0 if closet is None else len(closet["train_x"]))),
+            "closet_photos": None
+            if closet is None
+            else {
+                "file": str(args.closet_labels),
+                "train": int(len(closet["train_x"])),
+                "held_back": int(len(closet["val_x"])),
+                "rule": closet["rule"],
+            },
             "white_share": args.white_share,
             "fill": list(args.fill),
         },
