@@ -2,8 +2,8 @@
 
 Top-level ``iou`` and ``boundary_f1`` (means over photos) and ``ms_per_photo`` are the learned model's;
 ``grabcut`` holds the same for GrabCut on the same photos in the same run. Masks are compared at the
-ground-truth mask's size (the photo's size). The learned weights are not shipped (they lost to GrabCut on the
-closet set, see the README); without them the top level is GrabCut's, ``method`` says so and ``learned`` is null.
+ground-truth mask's size (the photo's size). Without learned weights (``--weights`` missing) the top level is
+GrabCut's, ``method`` says so and ``learned`` is null.
 """
 
 from __future__ import annotations

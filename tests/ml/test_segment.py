@@ -158,7 +158,7 @@ def test_evaluate_cutout_rejects_missing_masks(tmp_path):
 
 
 def test_evaluate_cutout_without_learned_weights_scores_grabcut(tmp_path):
-    """No learned weights are shipped: the command still scores the app's cut-out (GrabCut) and says so."""
+    """Without learned weights the command still scores GrabCut (the fallback cut-out) and says so."""
     _write_set(tmp_path / "set")
     out = _evaluate_cutout(tmp_path / "set", tmp_path / "absent.pt")
     result = json.loads(out.stdout)
