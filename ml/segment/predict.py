@@ -53,8 +53,9 @@ def probabilities(model: GarmentSegmenter, config: SegmentConfig, rgb: np.ndarra
 def segment(model: GarmentSegmenter, config: SegmentConfig, rgb: np.ndarray, refine: bool = True) -> np.ndarray:
     """(H, W) uint8 {0, 255} garment mask of ``rgb`` (H, W, 3 uint8); never empty.
 
-    The refinement and cleaning run at most at ``REFINE_SIDE`` px on the long side (the model predicts at 80 px,
-    so a larger photo gains nothing but cost from them); the mask is then scaled to the photo's size."""
+    The refinement and cleaning run at most at ``REFINE_SIDE`` px on the long side (the model predicts at half its
+    input side, 80 px for the shipped 160, so a larger photo gains only cost from them); the mask is then scaled
+    to the photo's size."""
     if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
         raise ValueError(f"expected an (H, W, 3) uint8 image, got {rgb.shape} {rgb.dtype}")
     h0, w0 = rgb.shape[:2]
