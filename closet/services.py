@@ -165,7 +165,8 @@ class _UserCut:
 
 
 def _cutout(rgb: np.ndarray, chosen: dict):
-    """GrabCut as initialised automatically, or from the user's box, or no cut-out at all ("original")."""
+    """The automatic cut-out (inference.cutout: the learned model, or GrabCut without its weights), GrabCut
+    from the user's box, or no cut-out at all ("original")."""
     if chosen.get("cutout_method") == "original":
         return _UserCut(np.full(rgb.shape[:2], 255, np.uint8), "original")
     box = chosen.get("cutout_box")

@@ -39,9 +39,9 @@ import numpy as np
 from PIL import Image
 
 from ml.segment.data import is_heldout
+from ml.segment.make_closet_candidates import consensus, downscale
 
 REPO = Path(__file__).resolve().parents[2]
-LONG_SIDE = 384
 MIN_SHARE, MAX_SHARE = 0.05, 0.90
 MIN_AGREEMENT = 0.8
 RULE = (
@@ -89,19 +89,9 @@ def training_photos(data_root: Path) -> list[Path]:
     return sorted(p for p in paths if p.exists())
 
 
-def downscale(path: Path) -> np.ndarray:
-    with Image.open(path) as im:
-        im = im.convert("RGB")
-        s = LONG_SIDE / max(im.size)
-        if s < 1:
-            im = im.resize((round(im.width * s), round(im.height * s)), Image.LANCZOS)
-        return np.asarray(im)
-
-
 def label_photo(rgb: np.ndarray) -> tuple[np.ndarray | None, str]:
     """(mask (H, W) uint8 0/255 or None, why it was dropped or "kept")."""
     from ml.cutout import grabcut_cutout
-    from ml.segment.make_closet_candidates import consensus
     from ml.segment.metrics import iou
 
     fast = grabcut_cutout(rgb)

@@ -28,6 +28,14 @@ REPO = Path(__file__).resolve().parents[2]
 LONG_SIDE = 384
 
 
+def downscale(path: Path) -> np.ndarray:
+    """The photo as RGB at ``LONG_SIDE`` px on the long side (as the closet test set's photos are stored)."""
+    with Image.open(path) as im:
+        im = im.convert("RGB")
+        s = LONG_SIDE / max(im.size)
+        return np.asarray(im.resize((round(im.width * s), round(im.height * s)), Image.LANCZOS))
+
+
 def overlay(rgb: np.ndarray, mask: np.ndarray, colour=(255, 0, 0)) -> np.ndarray:
     out = rgb.copy()
     dim = mask == 0
@@ -82,12 +90,8 @@ def main(argv: list[str] | None = None) -> None:
         (args.out / sub).mkdir(parents=True, exist_ok=True)
     for r in rows:
         stem = r["image"]
-        with Image.open(root / "images" / f"{stem}.jpg") as im:
-            im = im.convert("RGB")
-            s = LONG_SIDE / max(im.size)
-            im = im.resize((round(im.width * s), round(im.height * s)), Image.LANCZOS)
-            rgb = np.asarray(im)
-        im.save(args.out / "image" / f"{stem}.jpg", quality=92)
+        rgb = downscale(root / "images" / f"{stem}.jpg")
+        Image.fromarray(rgb).save(args.out / "image" / f"{stem}.jpg", quality=92)
         cands = {"grabcut": grabcut_mask(rgb)}
         if model is not None:
             cands["learned"] = segment(model, config, rgb)
