@@ -82,6 +82,7 @@ class SuggestionDetailApi(APIView):
                 "status": req.status,
                 "error": req.error,
                 "params": req.params,
+                "wish_reading": req.wish_reading,
                 "outfits": OutfitSerializer(outfits, many=True).data,
             }
         )

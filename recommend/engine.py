@@ -3,19 +3,22 @@
 Pure Python + numpy over plain item records, so the worker, the benchmark and the tests share it.
 
 A complete outfit is a top and a bottom, or a one-piece, plus shoes; outerwear and one accessory or bag
-are optional (outerwear becomes required below COLD_C when the closet has any). Occasion and weather rules
+are optional (outerwear becomes required below COLD_C when the closet has any). A wish's reading (ml.wish)
+fills the occasion, weather and rain the user left unset (``with_wish``). Occasion and weather rules
 (types, and the sleeve length of tops and one-pieces) are below, written down; the grader scores every
 candidate in one batch; the taste model re-ranks; the final list is picked greedily so that outfits share as
 few items as possible.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from ml.aesthetics import aesthetic_words
 
 COLD_C, WARM_C = 12.0, 24.0
+# what warm or cold weather read from a wish (ml.wish) stands for, when no temperature is given
+WISH_TEMPERATURE_C = {"warm": 28.0, "cold": 5.0}
 MAX_CANDIDATES = 1500
 
 # occasion -> fine types that it excludes outright, that suit it, and that suit it less
@@ -83,6 +86,8 @@ class Request:
     rain: bool = False
     wish_vector: np.ndarray | None = None  # the wish, encoded by the text encoder
     wish: str = ""
+    wish_reading: object | None = None  # ml.wish.WishReading of the wish; fills what the user left unset
+    temperature_from_wish: bool = False  # set by with_wish: the temperature stands for the wish's weather
     include: list[int] = field(default_factory=list)  # garment ids that must be in every outfit
     exclude: set[int] = field(default_factory=set)  # laundry, recently worn
     seed: int = 0
@@ -100,6 +105,54 @@ class Suggestion:
 
 class CannotSuggest(ValueError):
     """The closet (after the constraints) cannot make a complete outfit; the message says what is missing."""
+
+
+def with_wish(req: Request) -> tuple[Request, list[str]]:
+    """The request with the occasion, weather and rain read from the wish where the user set none, and the names
+    of what was taken from the wish. The user's own choices always win."""
+    reading = req.wish_reading
+    if reading is None:
+        return req, []
+    changes, used = {}, []
+    if reading.occasion and not req.occasion:
+        changes["occasion"], used = reading.occasion, used + ["occasion"]
+    if reading.weather and req.temperature is None:
+        changes["temperature"] = WISH_TEMPERATURE_C[reading.weather]
+        changes["temperature_from_wish"], used = True, used + ["weather"]
+    if reading.rain and not req.rain:
+        changes["rain"], used = True, used + ["rain"]
+    return replace(req, **changes), used
+
+
+def wish_summary(req: Request) -> dict:
+    """What was read from the wish: ``used`` names what shaped the outfits, ``overridden`` what the user's own,
+    different choice replaced (an occasion, or a temperature that is not the wish's warm or cold); {} without a
+    wish."""
+    reading = req.wish_reading
+    if reading is None:
+        return {}
+    _, used = with_wish(req)
+    overridden = []
+    if reading.occasion and req.occasion and req.occasion != reading.occasion:
+        overridden.append("occasion")
+    if reading.weather and req.temperature is not None:
+        if (reading.weather == "warm") != (req.temperature > WARM_C) or (reading.weather == "cold") != (
+            req.temperature < COLD_C
+        ):
+            overridden.append("weather")
+    return {
+        "occasion": reading.occasion,
+        "weather": reading.weather,
+        "rain": reading.rain,
+        "used": used,
+        "overridden": overridden,
+    }
+
+
+def _weather_words(req: Request) -> str:
+    if req.temperature_from_wish:
+        return "warm weather" if req.temperature > WARM_C else "cold weather"
+    return f"{req.temperature:.0f}°C"
 
 
 def _allowed(item: Item, req: Request) -> bool:
@@ -173,14 +226,14 @@ def context_bonus(outfit: list[Item], req: Request) -> tuple[float, list[str]]:
             warm = cats & COLD_PREFER
             bonus += 0.04 * len(warm)
             if warm:
-                reasons.append(f"Warm enough for {req.temperature:.0f}°C: {', '.join(sorted(warm))}")
+                reasons.append(f"Warm enough for {_weather_words(req)}: {', '.join(sorted(warm))}")
         elif req.temperature > WARM_C:
             light = cats & WARM_PREFER
             bonus += 0.04 * len(light) - 0.06 * len(cats & COLD_PREFER)
             if light:
-                reasons.append(f"Light for {req.temperature:.0f}°C: {', '.join(sorted(light))}")
+                reasons.append(f"Light for {_weather_words(req)}: {', '.join(sorted(light))}")
     if req.temperature is not None:
-        b, reason = _sleeve_bonus(outfit, req.temperature)
+        b, reason = _sleeve_bonus(outfit, req.temperature, _weather_words(req))
         bonus += b
         reasons += [reason] if reason else []
     if req.rain:
@@ -196,7 +249,7 @@ def context_bonus(outfit: list[Item], req: Request) -> tuple[float, list[str]]:
     return bonus, reasons
 
 
-def _sleeve_bonus(outfit: list[Item], temperature: float) -> tuple[float, str]:
+def _sleeve_bonus(outfit: list[Item], temperature: float, weather: str) -> tuple[float, str]:
     """Sleeves that suit the weather: long ones when it is cold (bare arms are fine under a coat), short or
     none when it is warm; between COLD_C and WARM_C sleeves do not matter."""
     if COLD_C <= temperature <= WARM_C:
@@ -210,7 +263,7 @@ def _sleeve_bonus(outfit: list[Item], temperature: float) -> tuple[float, str]:
             bonus += table[item.sleeve]
             if table[item.sleeve] > 0:
                 suiting.append(SLEEVE_WORDS[item.sleeve])
-    reason = f"{suiting[0].capitalize()} for {temperature:.0f}°C" if suiting else ""
+    reason = f"{suiting[0].capitalize()} for {weather}" if suiting else ""
     return bonus, reason
 
 
@@ -219,6 +272,7 @@ def grader_inputs(outfit: list[Item]) -> list[dict]:
 
 
 def suggest(items: list[Item], req: Request, grader, taste=None) -> list[Suggestion]:
+    req, _ = with_wish(req)
     rng = np.random.default_rng(req.seed)
     pool = candidates(items, req, rng)
     graded = grader.score_many([grader_inputs(o) for o in pool])

@@ -27,3 +27,11 @@ def _text_encoder():
 def encode_text(texts: list[str]) -> np.ndarray:
     """(N, 384) unit vectors in the MiniLM space that garments' style embeddings live in."""
     return _text_encoder().encode(texts)
+
+
+@functools.cache
+def wish_reader():
+    """ml.wish.WishReader on the text encoder (its phrases encoded once per process)."""
+    from ml.wish import WishReader
+
+    return WishReader(encode_text)

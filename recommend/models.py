@@ -51,6 +51,8 @@ class SuggestionRequest(models.Model):
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="suggestion_requests")
     params = models.JSONField()
+    # what ml.wish read from params["wish"] ({occasion, weather, rain, used}); {} without a wish
+    wish_reading = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

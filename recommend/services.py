@@ -35,13 +35,15 @@ def _engine_request(owner, params: dict) -> engine.Request:
         since = timezone.localdate() - datetime.timedelta(days=days)
         exclude |= set(Wear.objects.filter(owner=owner, worn_on__gt=since).values_list("garment_id", flat=True))
     wish = (params.get("wish") or "").strip()
+    wish_vector = inference.encode_text([wish])[0] if wish else None
     return engine.Request(
         n=params.get("n", 5),
         occasion=params.get("occasion", ""),
         temperature=params.get("temperature"),
         rain=bool(params.get("rain")),
         wish=wish,
-        wish_vector=inference.encode_text([wish])[0] if wish else None,
+        wish_vector=wish_vector,
+        wish_reading=inference.wish_reader().read(wish_vector) if wish else None,
         include=[g for g in [params.get("include")] if g],
         exclude=exclude,
         seed=params.get("seed", 0),
@@ -57,9 +59,8 @@ def suggestion_run(*, request_id: int) -> SuggestionRequest:
     req = SuggestionRequest.objects.select_related("owner").get(id=request_id)
     try:
         items = closet_items(owner=req.owner)
-        suggestions = engine.suggest(
-            items, _engine_request(req.owner, req.params), inference.grader(), taste_for(owner=req.owner, items=items)
-        )
+        engine_request = _engine_request(req.owner, req.params)
+        suggestions = engine.suggest(items, engine_request, inference.grader(), taste_for(owner=req.owner, items=items))
     except engine.CannotSuggest as exc:
         SuggestionRequest.objects.filter(id=req.id).update(status="failed", error=str(exc), finished_at=timezone.now())
         return SuggestionRequest.objects.get(id=req.id)
@@ -86,7 +87,9 @@ def suggestion_run(*, request_id: int) -> SuggestionRequest:
                 context=req.params,
                 request=req,
             )
-        SuggestionRequest.objects.filter(id=req.id).update(status="done", finished_at=timezone.now())
+        SuggestionRequest.objects.filter(id=req.id).update(
+            status="done", finished_at=timezone.now(), wish_reading=engine.wish_summary(engine_request)
+        )
     return SuggestionRequest.objects.get(id=req.id)
 
 

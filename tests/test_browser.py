@@ -71,6 +71,7 @@ def test_a_shopper_gets_dressed_grades_an_outfit_and_reacts_to_items(worker, liv
     boards = page.locator(".board")
     expect(boards).to_have_count(3, timeout=60_000)
     expect(boards.first.locator(".reasons")).to_contain_text("Grader score")
+    expect(page.locator("#wish-reading")).to_have_text("Your wish agrees with your choice of work.")
     expect(boards.first.locator(".board-items figure.weakest")).to_have_count(1)
     boards.first.locator(".item-feedback button[data-kind=dislike]").first.click()
     expect(boards.first.locator(".item-feedback").first).to_have_text("noted")

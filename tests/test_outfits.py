@@ -114,6 +114,63 @@ def test_the_occasion_and_the_weather_shape_the_outfits(users, closet):
     assert not outerwear & {i for o in hot for i in o}
 
 
+def test_a_wish_fills_only_what_the_user_left_unset():
+    from ml.wish import WishReading
+    from recommend.engine import Request, wish_summary, with_wish
+
+    reading = WishReading("formal", "warm", True)
+    req, used = with_wish(Request(wish_reading=reading))
+    assert (req.occasion, req.temperature, req.rain, req.temperature_from_wish) == ("formal", 28.0, True, True)
+    assert used == ["occasion", "weather", "rain"]
+    req, used = with_wish(Request(occasion="sport", temperature=10, rain=True, wish_reading=reading))
+    assert (req.occasion, req.temperature, req.rain, req.temperature_from_wish) == ("sport", 10, True, False)
+    assert used == []
+    req, used = with_wish(Request(wish_reading=WishReading()))
+    assert (req.occasion, req.temperature, req.rain, used) == ("", None, False, [])
+
+    agreeing = wish_summary(Request(occasion="formal", temperature=30, wish_reading=reading))
+    assert agreeing["used"] == ["rain"] and agreeing["overridden"] == []
+    assert wish_summary(Request(temperature=18, wish_reading=reading))["overridden"] == ["weather"]
+    assert wish_summary(Request()) == {}
+
+
+@pytest.mark.django_db
+def test_a_wish_is_read_into_an_occasion_and_weather_unless_the_user_chose_them(users, api_for, closet):
+    client = api_for(users["shopper"])
+
+    def suggest(**params):
+        res = client.post("/api/outfits/suggest/", params, format="json")
+        assert res.status_code == 202
+        services.suggestion_run(request_id=res.json()["id"])  # the worker path is covered end to end above
+        body = client.get(f"/api/outfits/suggestions/{res.json()['id']}/").json()
+        assert body["status"] == "done", body["error"]
+        return body
+
+    body = suggest(n=5, wish="something for a summer wedding")
+    assert body["wish_reading"] == {
+        "occasion": "formal",
+        "weather": "warm",
+        "rain": False,
+        "used": ["occasion", "weather"],
+        "overridden": [],
+    }
+    worn = {i["garment"] for o in body["outfits"] for i in o["items"]}
+    not_for_it = {closet[k].id for k in ("t-shirt0", "t-shirt1", "shorts0", "hat0", "outwear0", "outwear1")}
+    assert body["outfits"] and not worn & not_for_it
+    reasons = [r for o in body["outfits"] for r in o["reasons"]]
+    assert any(r.startswith("Suits formal") for r in reasons) and any("warm weather" in r for r in reasons)
+
+    body = suggest(n=3, wish="something for a summer wedding", occasion="sport", temperature=3)
+    assert body["wish_reading"]["used"] == []  # the user's own occasion and temperature win
+    assert body["wish_reading"]["overridden"] == ["occasion", "weather"]
+    outerwear = {closet["outwear0"].id, closet["outwear1"].id}
+    assert body["outfits"] and all(outerwear & {i["garment"] for i in o["items"]} for o in body["outfits"])
+    dresses = {closet["dress0"].id, closet["dress1"].id}
+    assert not dresses & {i["garment"] for o in body["outfits"] for i in o["items"]}  # sport leaves dresses out
+
+    assert suggest(n=2)["wish_reading"] == {}
+
+
 @pytest.mark.django_db
 def test_it_explains_when_the_closet_cannot_make_an_outfit(users, make_garment):
     make_garment(users["shopper"], "t-shirt")

@@ -53,6 +53,19 @@ window.OUTFITS = (function () {
     }));
   }
 
+  // What the worker read from the wish: what shaped the outfits, and what the user's own choice replaced.
+  function wishLine(r) {
+    if (!r || !("used" in r)) return "";
+    const said = {occasion: r.occasion, weather: r.weather && `${r.weather} weather`, rain: r.rain && "rain"};
+    if (!r.occasion && !r.weather && !r.rain) return "Your wish named no occasion or weather; it only steers the items' style.";
+    const parts = [];
+    if (r.used.length) parts.push(`Read from your wish: ${r.used.map(k => said[k]).join(", ")}.`);
+    if (r.overridden.length) parts.push(`Your own choice replaced the wish's ${r.overridden.map(k => said[k]).join(", ")}.`);
+    const agreed = Object.keys(said).filter(k => said[k] && !r.used.includes(k) && !r.overridden.includes(k));
+    if (agreed.length) parts.push(`Your wish agrees with your choice of ${agreed.map(k => said[k]).join(", ")}.`);
+    return parts.join(" ");
+  }
+
   function dressMe(url, pollBase) {
     const form = document.getElementById("dress-form");
     form.addEventListener("submit", async e => {
@@ -64,12 +77,16 @@ window.OUTFITS = (function () {
       if (f.get("include")) body.include = Number(f.get("include"));
       status("Thinking…");
       document.getElementById("outfits").innerHTML = "";
+      const wish = document.getElementById("wish-reading");
+      wish.hidden = true;
       try {
         const job = await api(url, body);
         for (;;) {
           const res = await api(`${pollBase}${job.id}/`);
           if (res.status === "done") {
             status(`${res.outfits.length} outfit(s)`);
+            wish.textContent = wishLine(res.wish_reading);
+            wish.hidden = !wish.textContent;
             const root = document.getElementById("outfits");
             root.innerHTML = res.outfits.map(o => board(o)).join("");
             wireFeedback(root);
