@@ -104,14 +104,20 @@ class GradeApi(APIView):
         except services.OutfitInvalid as exc:
             return Response({"detail": str(exc)}, status=400)
         replacement = verdict["replacement"]
+        if replacement:
+            garment = Garment.objects.get(id=replacement["item"].id, owner=request.user)
+            replacement = {
+                "garment": garment.id,
+                "score": round(replacement["score"], 4),
+                "category": garment.category_label,
+                "cutout_url": media_url(garment.cutout),
+            }
         return Response(
             {
                 "outfit": OutfitSerializer(outfit).data,
                 "score": round(verdict["score"], 4),
                 "weakest": verdict["weakest"].id,
-                "replacement": {"garment": replacement["item"].id, "score": round(replacement["score"], 4)}
-                if replacement
-                else None,
+                "replacement": replacement,
             },
             status=201,
         )

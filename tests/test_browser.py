@@ -59,8 +59,10 @@ def test_the_upload_page_takes_200_photos_at_once(worker, live_server, users, pa
 
 
 def test_a_shopper_gets_dressed_grades_an_outfit_and_reacts_to_items(worker, live_server, users, page, make_garment):
-    for prefix in ("t-shirt", "shirt", "pants", "skirt", "shoes", "outwear"):
-        make_garment(users["shopper"], prefix)
+    made = {
+        prefix: make_garment(users["shopper"], prefix)
+        for prefix in ("t-shirt", "shirt", "pants", "skirt", "shoes", "outwear")
+    }
     login(page, live_server)
     page.goto(f"{live_server.url}/outfits/")
     page.select_option("select[name=occasion]", "work")
@@ -79,12 +81,17 @@ def test_a_shopper_gets_dressed_grades_an_outfit_and_reacts_to_items(worker, liv
     expect(boards.first.locator(".sent")).to_have_text("Logged as worn today.")
 
     page.goto(f"{live_server.url}/outfits/grade/")
-    picks = page.locator("input[name=garments]")
-    for i in range(3):
-        picks.nth(i).check()
+    for prefix in ("t-shirt", "pants", "shoes"):  # the closet's skirt scores better than the pants
+        page.check(f"input[name=garments][value='{made[prefix].id}']")
+    expect(page.locator("#pick-count")).to_have_text("3 picked")
     page.click("#grade-form button[type=submit]")
     expect(page.locator(".board .score")).to_have_count(1)
-    expect(page.locator(".board .swap")).to_be_visible()
+    first_score = page.locator(".board .score").inner_text()
+    swap = page.locator(".board .swap")
+    expect(swap.locator("img.thumb")).to_be_visible()  # the closet's better item, shown by its cut-out
+    swap.locator("button.try-swap").click()  # regrades with it in place of the weakest item
+    expect(page.locator(".board .score")).not_to_have_text(first_score)
+    expect(page.locator("#pick-count")).to_have_text("3 picked")
 
     page.goto(f"{live_server.url}/outfits/stats/")
     expect(page.locator("#stats tbody tr")).to_have_count(6)

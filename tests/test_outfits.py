@@ -184,23 +184,39 @@ def test_it_explains_when_the_closet_cannot_make_an_outfit(users, make_garment):
 @pytest.mark.django_db
 def test_grading_names_the_weakest_item_and_a_better_swap(users, api_for, closet):
     client = api_for(users["shopper"])
-    picked = [closet["shirt0"].id, closet["pants0"].id, closet["shoes0"].id]
-    res = client.post("/api/outfits/grade/", {"garments": picked}, format="json")
-    assert res.status_code == 201
-    body = res.json()
-    items = body["outfit"]["items"]
-    assert 0 <= body["score"] <= 1 and {i["garment"] for i in items} == set(picked)
-    weakest = min(items, key=lambda i: i["contribution"])
-    assert body["weakest"] == weakest["garment"] and weakest["weakest"]
-    if body["replacement"]:
+    picks = [  # the first outfit the closet can improve on is checked in full
+        ["shirt0", "pants0", "shoes0"],
+        ["t-shirt0", "skirt0", "shoes1", "hat0"],
+        ["longsleeve0", "shorts0", "shoes0", "outwear0"],
+        ["t-shirt1", "pants1", "shoes1", "outwear1", "hat0"],
+        ["dress0", "shoes0", "outwear0", "hat0"],
+    ]
+    improved = 0
+    for names in picks:
+        picked = [closet[k].id for k in names]
+        res = client.post("/api/outfits/grade/", {"garments": picked}, format="json")
+        assert res.status_code == 201
+        body = res.json()
+        items = body["outfit"]["items"]
+        assert 0 <= body["score"] <= 1 and {i["garment"] for i in items} == set(picked)
+        weakest = min(items, key=lambda i: i["contribution"])
+        assert body["weakest"] == weakest["garment"] and weakest["weakest"]
+        if not body["replacement"]:
+            continue
+        improved += 1
         swap = body["replacement"]["garment"]
         assert swap not in picked and body["replacement"]["score"] > body["score"]
+        swapped = Garment.objects.get(id=swap)  # shown with its cut-out and name on the page
+        assert body["replacement"]["category"] == swapped.category_label
+        assert body["replacement"]["cutout_url"].endswith(swapped.cutout.name)
         slot = {i["garment"]: i["slot"] for i in items}[weakest["garment"]]
         regraded = client.post(
             "/api/outfits/grade/", {"garments": [g if g != weakest["garment"] else swap for g in picked]}, format="json"
         ).json()
         assert abs(regraded["score"] - body["replacement"]["score"]) < 1e-3
         assert {i["garment"]: i["slot"] for i in regraded["outfit"]["items"]}[swap] == slot
+    assert improved, "no picked outfit had a better swap in the closet"
+    picked = [closet[k].id for k in picks[0]]
     assert client.post("/api/outfits/grade/", {"garments": [closet["shirt0"].id]}, format="json").status_code == 400
     stranger = api_for(users["stranger"]).post("/api/outfits/grade/", {"garments": picked}, format="json")
     assert stranger.status_code == 400 and "Not in your closet" in stranger.json()["detail"]

@@ -101,19 +101,35 @@ window.OUTFITS = (function () {
 
   function grade(url) {
     const form = document.getElementById("grade-form");
+    const count = document.getElementById("pick-count");
+    form.addEventListener("change", () => {  // the bar stays in view however long the closet is
+      const n = form.querySelectorAll("input[name=garments]:checked").length;
+      count.textContent = n > 8 ? `${n} picked: 8 at most` : `${n} picked`;
+    });
     form.addEventListener("submit", async e => {
       e.preventDefault();
       const ids = [...form.querySelectorAll("input[name=garments]:checked")].map(i => Number(i.value));
       status("Grading…");
       try {
         const res = await api(url, {garments: ids});
-        const swap = res.replacement
-          ? `<p class="swap">Swap the weakest item for <a href="/closet/garments/${res.replacement.garment}/">#${res.replacement.garment}</a>: ${Math.round(res.replacement.score * 100)}/100</p>`
+        const r = res.replacement;
+        const swap = r
+          ? `<div class="swap"><a href="/closet/garments/${r.garment}/"><img class="thumb" src="${r.cutout_url}" alt="${esc(r.category)}"></a>
+             Swap the weakest item for your <a href="/closet/garments/${r.garment}/">${esc(r.category.toLowerCase())}</a>:
+             ${Math.round(r.score * 100)}/100 <button type="button" class="link try-swap">Grade it with the swap</button></div>`
           : `<p class="swap">No item in your closet improves on it.</p>`;
         status("");
         const root = document.getElementById("outfits");
         root.innerHTML = board(res.outfit, swap);
         wireFeedback(root);
+        const trySwap = root.querySelector(".try-swap");
+        if (trySwap) trySwap.addEventListener("click", () => {
+          form.querySelector(`input[name=garments][value="${res.weakest}"]`).checked = false;
+          form.querySelector(`input[name=garments][value="${r.garment}"]`).checked = true;
+          form.dispatchEvent(new Event("change"));
+          form.requestSubmit();
+        });
+        root.scrollIntoView({block: "start"});  // the verdict is above the items picked
       } catch (err) { status(err.message); }
     });
   }
