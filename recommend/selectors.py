@@ -88,6 +88,7 @@ def closet_stats(*, owner, versatility: dict[int, int]) -> list[dict]:
             {
                 "id": g.id,
                 "category": g.category,
+                "category_label": g.category_label,
                 "name": g.name,
                 "wears": g.wear_count,
                 "price": float(g.price) if g.price is not None else None,

@@ -96,6 +96,16 @@ def test_a_shopper_gets_dressed_grades_an_outfit_and_reacts_to_items(worker, liv
     page.goto(f"{live_server.url}/outfits/stats/")
     expect(page.locator("#stats tbody tr")).to_have_count(6)
     expect(page.locator("#status")).to_contain_text("6 items")
+    expect(page.locator("#stats tbody")).to_contain_text("T-shirt")  # the category's name, not its code
+    page.click("#stats button.sort[data-key=wears]")  # the outfit worn above comes first
+    worn_first = page.locator("#stats tbody tr").first
+    expect(worn_first).not_to_have_class("never")
+    expect(page.locator("#stats th[aria-sort=descending]")).to_have_text("Wears")
+    page.click("#stats button.sort[data-key=wears]")
+    expect(page.locator("#stats tbody tr").first).to_have_class("never")
+    page.click("#stats button.sort[data-key=versatility]")
+    versatility = [int(t) for t in page.locator("#stats tbody tr td:nth-child(5)").all_inner_texts()]
+    assert versatility == sorted(versatility, reverse=True) and len(set(versatility)) > 1
 
 
 def test_a_shopper_draws_a_box_to_redo_a_cut_out(worker, live_server, users, page, make_garment):

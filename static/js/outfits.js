@@ -137,12 +137,31 @@ window.OUTFITS = (function () {
   async function stats(url) {
     try {
       const res = await api(url);
-      const tbody = document.querySelector("#stats tbody");
-      tbody.innerHTML = res.garments.map(g => `<tr class="${g.never_worn ? "never" : ""}">
-        <td><a href="/closet/garments/${g.id}/"><img class="thumb" src="${g.cutout_url}" alt=""> ${esc(g.name || g.category)}</a></td>
-        <td>${g.wears}${g.never_worn ? " (never worn)" : ""}</td><td>${g.price ?? "—"}</td>
-        <td>${g.cost_per_wear ?? "—"}</td><td>${g.versatility}</td></tr>`).join("");
-      document.getElementById("stats").hidden = false;
+      const table = document.getElementById("stats");
+      const tbody = table.querySelector("tbody");
+      const render = rows => {
+        tbody.innerHTML = rows.map(g => `<tr class="${g.never_worn ? "never" : ""}" data-id="${g.id}">
+          <td><a href="/closet/garments/${g.id}/"><img class="thumb" src="${g.cutout_url}" alt=""> ${esc(g.name || g.category_label)}</a></td>
+          <td>${g.wears}${g.never_worn ? " (never worn)" : ""}</td><td>${g.price ?? "—"}</td>
+          <td>${g.cost_per_wear ?? "—"}</td><td>${g.versatility}</td></tr>`).join("");
+      };
+      // Sorting: a column's first click puts the highest first (the lowest for cost per wear); again reverses.
+      // Items without a value (no price yet) stay at the end either way.
+      let current = {key: "", dir: 0};
+      table.querySelectorAll("button.sort").forEach(btn => btn.addEventListener("click", () => {
+        const key = btn.dataset.key;
+        const first = key === "cost_per_wear" ? 1 : -1;
+        current = {key, dir: current.key === key ? -current.dir : first};
+        const rows = [...res.garments].sort((a, b) => {
+          if (a[key] === null || b[key] === null) return (a[key] === null) - (b[key] === null);
+          return current.dir * (a[key] - b[key]) || a.id - b.id;
+        });
+        table.querySelectorAll("th").forEach(th => th.removeAttribute("aria-sort"));
+        btn.closest("th").setAttribute("aria-sort", current.dir > 0 ? "ascending" : "descending");
+        render(rows);
+      }));
+      render(res.garments);
+      table.hidden = false;
       status(`${res.garments.length} items, ${res.never_worn} never worn.`);
     } catch (err) { status(err.message); }
   }
