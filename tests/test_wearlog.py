@@ -305,6 +305,10 @@ def test_the_calendar_shows_a_month_of_wears_with_cost_per_wear_and_the_outfit_p
     page = client.get("/wears/?month=2026-03").content.decode()
     assert "March 2026" in page and page.count('class="wear"') == 3 and "15.00/wear" in page
     assert f'href="/wears/photos/{photo.id}/"' in page and "?month=2026-02" in page and "?month=2026-04" in page
+    assert 'aria-current="date"' not in page  # today is not in March 2026
+    today = client.get("/wears/").content.decode()
+    assert today.count('aria-current="date"') == 1
+    assert f'aria-current="date" data-date="{timezone.localdate().isoformat()}"' in today
 
 
 def test_the_review_page_confirms_the_choices_made_in_its_form(users, client, closet):

@@ -22,7 +22,8 @@ def calendar(request):
     except ValueError:
         messages.error(request, "The month must look like 2026-12; showing this month.")
         first = timezone.localdate().replace(day=1)
-    return render(request, "wearlog/calendar.html", {"cal": selectors.wear_calendar(owner=request.user, first=first)})
+    cal = selectors.wear_calendar(owner=request.user, first=first)
+    return render(request, "wearlog/calendar.html", {"cal": cal, "today": timezone.localdate()})
 
 
 @login_required
