@@ -1,5 +1,7 @@
 """In headless Chromium: log in, upload two photos, and watch them finish without a reload."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -131,3 +133,20 @@ def test_a_shopper_draws_a_box_to_redo_a_cut_out(worker, live_server, users, pag
     garment.refresh_from_db()
     assert garment.cutout_method.startswith("learned-") and garment.cutout_box is None
     assert garment.mask.name != boxed_mask
+
+
+def test_every_page_fits_a_phone_screen_and_the_menu_scrolls_sideways(live_server, users, page, make_garment):
+    made = [make_garment(users["shopper"], prefix) for prefix in ("t-shirt", "pants", "shoes")]
+    page.set_viewport_size({"width": 390, "height": 844})
+    login(page, live_server)
+    pages = ["/closet/", f"/closet/garments/{made[0].id}/", "/closet/upload/", "/outfits/", "/outfits/grade/"]
+    pages += ["/outfits/stats/", "/wears/", "/wears/photos/", "/shop/", "/tryon/", "/stylists/", "/stylists/lookbooks/"]
+    for path in pages:
+        page.goto(live_server.url + path)
+        page.wait_for_load_state("networkidle")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} is {width} px wide on a 390 px phone"
+    nav = page.locator(".topbar nav")
+    assert nav.evaluate("n => n.scrollWidth > n.clientWidth && getComputedStyle(n).overflowX === 'auto'")
+    nav.get_by_role("link", name="Lookbooks").click()  # a link scrolled out of the menu's view is still reachable
+    expect(page).to_have_url(re.compile(r"/stylists/lookbooks/$"))
