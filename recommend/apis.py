@@ -38,6 +38,8 @@ class OutfitSerializer(serializers.ModelSerializer):
                 "garment": i.garment_id,
                 "slot": i.slot,
                 "category": i.garment.category,
+                "category_label": i.garment.category_label,
+                "name": i.garment.name,
                 "contribution": round(i.contribution, 4),
                 "weakest": i.garment_id == weakest,
                 "cutout_url": media_url(i.garment.cutout),

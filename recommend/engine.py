@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ml.aesthetics import aesthetic_words
+from ml.taxonomy import LABELS
 
 COLD_C, WARM_C = 12.0, 24.0
 # what warm or cold weather read from a wish (ml.wish) stands for, when no temperature is given
@@ -149,6 +150,15 @@ def wish_summary(req: Request) -> dict:
     }
 
 
+def category_name(category: str) -> str:
+    """A fine type as people read it in a sentence: "t-shirt", "long-sleeve top"."""
+    return LABELS.get(category, category).lower()
+
+
+def _named(categories) -> str:
+    return ", ".join(sorted(category_name(c) for c in categories))
+
+
 def _weather_words(req: Request) -> str:
     if req.temperature_from_wish:
         return "warm weather" if req.temperature > WARM_C else "cold weather"
@@ -220,18 +230,18 @@ def context_bonus(outfit: list[Item], req: Request) -> tuple[float, list[str]]:
         good, bad = cats & rules["prefer"], cats & rules["avoid"]
         bonus += 0.04 * len(good) - 0.08 * len(bad)
         if good:
-            reasons.append(f"Suits {req.occasion}: {', '.join(sorted(good))}")
+            reasons.append(f"Suits {req.occasion}: {_named(good)}")
     if req.temperature is not None:
         if req.temperature < COLD_C:
             warm = cats & COLD_PREFER
             bonus += 0.04 * len(warm)
             if warm:
-                reasons.append(f"Warm enough for {_weather_words(req)}: {', '.join(sorted(warm))}")
+                reasons.append(f"Warm enough for {_weather_words(req)}: {_named(warm)}")
         elif req.temperature > WARM_C:
             light = cats & WARM_PREFER
             bonus += 0.04 * len(light) - 0.06 * len(cats & COLD_PREFER)
             if light:
-                reasons.append(f"Light for {_weather_words(req)}: {', '.join(sorted(light))}")
+                reasons.append(f"Light for {_weather_words(req)}: {_named(light)}")
     if req.temperature is not None:
         b, reason = _sleeve_bonus(outfit, req.temperature, _weather_words(req))
         bonus += b
@@ -245,7 +255,7 @@ def context_bonus(outfit: list[Item], req: Request) -> tuple[float, list[str]]:
         bonus += 0.3 * float(sims.mean())
         best = outfit[int(np.argmax(sims))]
         if sims.max() > 0.25:
-            reasons.append(f"Matches your wish “{req.wish}” ({best.category})")
+            reasons.append(f"Matches your wish “{req.wish}” ({_named([best.category])})")
     return bonus, reasons
 
 

@@ -116,11 +116,10 @@ def outfit_grade(*, owner, garment_ids: list[int]) -> tuple[Outfit, dict]:
     outfit_items = [by_id[g] for g in dict.fromkeys(garment_ids)]
     verdict = engine.weakest_and_replacement(outfit_items, closet, inference.grader())
     replacement = verdict["replacement"]
-    reasons = [f"Weakest item: {verdict['weakest'].category}"]
+    reasons = [f"Weakest item: {engine.category_name(verdict['weakest'].category)}"]
     if replacement:
-        reasons.append(
-            f"Swap it for your {replacement['item'].category} (#{replacement['item'].id}) to reach {replacement['score']:.2f}"
-        )
+        swap = engine.category_name(replacement["item"].category)
+        reasons.append(f"Swap it for your {swap} to reach {replacement['score']:.2f}")
     outfit = _outfit_save(
         owner=owner,
         items=outfit_items,

@@ -159,6 +159,9 @@ def test_a_wish_is_read_into_an_occasion_and_weather_unless_the_user_chose_them(
     assert body["outfits"] and not worn & not_for_it
     reasons = [r for o in body["outfits"] for r in o["reasons"]]
     assert any(r.startswith("Suits formal") for r in reasons) and any("warm weather" in r for r in reasons)
+    assert not any("longsleeve" in r for r in reasons)  # types are named as people say them
+    items = [i for o in body["outfits"] for i in o["items"]]
+    assert {i["category_label"] for i in items} <= {"Long-sleeve top", "Shirt", "Pants", "Skirt", "Dress", "Shoes"}
 
     body = suggest(n=3, wish="something for a summer wedding", occasion="sport", temperature=3)
     assert body["wish_reading"]["used"] == []  # the user's own occasion and temperature win
@@ -201,6 +204,7 @@ def test_grading_names_the_weakest_item_and_a_better_swap(users, api_for, closet
         assert 0 <= body["score"] <= 1 and {i["garment"] for i in items} == set(picked)
         weakest = min(items, key=lambda i: i["contribution"])
         assert body["weakest"] == weakest["garment"] and weakest["weakest"]
+        assert body["outfit"]["reasons"][0] == f"Weakest item: {weakest['category_label'].lower()}"
         if not body["replacement"]:
             continue
         improved += 1

@@ -17,11 +17,11 @@ window.OUTFITS = (function () {
   }
 
   function board(outfit, extra) {
-    const items = outfit.items.map(i =>
-      `<figure class="${i.weakest ? "weakest" : ""}"><a href="/closet/garments/${i.garment}/"><img src="${i.cutout_url}" alt="${esc(i.category)}"></a>` +
-      `<figcaption>${esc(i.category)}${i.weakest && outfit.items.length > 1 ? " · weakest" : ""}</figcaption>` +
+    const items = outfit.items.map(i => { const label = i.name || i.category_label; return (
+      `<figure class="${i.weakest ? "weakest" : ""}"><a href="/closet/garments/${i.garment}/"><img src="${i.cutout_url}" alt="${esc(label)}"></a>` +
+      `<figcaption>${esc(label)}${i.weakest && outfit.items.length > 1 ? " · weakest" : ""}</figcaption>` +
       `<div class="item-feedback" data-garment="${i.garment}"><button type="button" data-kind="like" title="I like this item">like</button>` +
-      `<button type="button" data-kind="dislike" title="Not for me">not for me</button></div></figure>`).join("");
+      `<button type="button" data-kind="dislike" title="Not for me">not for me</button></div></figure>`); }).join("");
     return `<section class="board" data-outfit="${outfit.id}">
       <header><strong class="score">${Math.round(outfit.score * 100)}</strong><span>/100</span>
       <span class="words">${outfit.words.map(esc).join(" · ")}</span></header>
