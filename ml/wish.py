@@ -4,7 +4,9 @@ The wish and short phrases for each occasion and each kind of weather go through
 (ml.text_encoder, all-MiniLM-L6-v2). An occasion is read when the wish's cosine to its nearest phrase reaches
 ``OCCASION_MIN`` and beats every other occasion's nearest phrase by ``OCCASION_MARGIN``; warm or cold weather
 the same way with ``WEATHER_MIN`` / ``WEATHER_MARGIN``; rain when the nearest rain phrase reaches ``RAIN_MIN``.
-Anything below stays unread: "something blue" names no occasion.
+Anything below stays unread: "something blue" names no occasion. Colours are read word by word instead
+(``wish_colours``: the colour families of ml.outfit.features, minus words that mostly mean something else in a
+wish, such as "coffee" or "rose"), and outfits with items of those colours rank higher (recommend.engine).
 
 The phrases and thresholds were chosen on the calibration wishes of ml/wish_examples.json (``--search`` prints
 the grid); its test wishes were written before that and scored after (``python -m ml.wish``).
@@ -40,6 +42,25 @@ RAIN_PHRASES = ["a rainy day", "rain", "a storm", "pouring rain"]
 OCCASION_MIN, OCCASION_MARGIN = 0.46, 0.02
 WEATHER_MIN, WEATHER_MARGIN = 0.38, 0.12
 RAIN_MIN = 0.62
+# colour words of ml.outfit.features that a wish mostly uses for something else ("coffee with a friend")
+NOT_COLOURS_IN_A_WISH = frozenset(
+    "coffee skin sand sky wine cherry lime rose nude mushroom chocolate caramel peach salmon lemon amber "
+    "tangerine apricot jade steel mocha chestnut cream slate heather".split()
+)
+
+NOT_COLOUR_PHRASES = ("black tie", "white tie")  # dress codes
+
+
+def wish_colours(text: str) -> tuple[str, ...]:
+    """The colour families a wish names ("something red" -> red-pink), in ml.outfit.features order."""
+    from ml.outfit.features import COLOUR_FAMILIES, colour_families
+
+    text = text.lower().replace("-", " ")
+    for phrase in NOT_COLOUR_PHRASES:
+        text = text.replace(phrase, " ")
+    words = [w for w in text.split() if w.strip(".,!?;:'\"") not in NOT_COLOURS_IN_A_WISH]
+    found = colour_families([" ".join(words)])
+    return tuple(f for f in COLOUR_FAMILIES if f in found)
 
 
 @dataclass(frozen=True)
@@ -47,6 +68,7 @@ class WishReading:
     occasion: str = ""  # a key of OCCASION_PHRASES, "" when none is read
     weather: str = ""  # "warm", "cold" or ""
     rain: bool = False
+    colours: tuple[str, ...] = ()  # colour families named in the wish (wish_colours)
     scores: dict | None = None  # each occasion's, each weather's and rain's cosine (rounded), for display and tests
 
     def to_dict(self) -> dict:
@@ -54,7 +76,7 @@ class WishReading:
 
     @property
     def empty(self) -> bool:
-        return not (self.occasion or self.weather or self.rain)
+        return not (self.occasion or self.weather or self.rain or self.colours)
 
 
 class WishReader:
@@ -71,6 +93,7 @@ class WishReader:
     def read(
         self,
         vector: np.ndarray,
+        text: str = "",
         occasion: tuple[float, float] = (OCCASION_MIN, OCCASION_MARGIN),
         weather: tuple[float, float] = (WEATHER_MIN, WEATHER_MARGIN),
         rain: float = RAIN_MIN,
@@ -80,6 +103,7 @@ class WishReader:
             occasion=_pick(s, list(OCCASION_PHRASES), *occasion),
             weather=_pick(s, list(WEATHER_PHRASES), *weather),
             rain=s["rain"] >= rain,
+            colours=wish_colours(text),
             scores={k: round(x, 3) for k, x in s.items()},
         )
 
@@ -137,10 +161,11 @@ def main(argv: list[str] | None = None) -> None:
         return
     rows = examples[args.split]
     vectors = encoder.encode([r[0] for r in rows])
-    readings = [reader.read(v) for v in vectors]
+    readings = [reader.read(v, row[0]) for v, row in zip(vectors, rows)]
     if args.show:
         for row, r in zip(rows, readings):
-            print(json.dumps({"wish": row[0], "expected": row[1:], "read": [r.occasion, r.weather, r.rain]}))
+            read = [r.occasion, r.weather, r.rain]
+            print(json.dumps({"wish": row[0], "expected": row[1:], "read": read, "colours": r.colours}))
     print(json.dumps({args.split: accuracy(readings, rows)}))
 
 

@@ -10,16 +10,20 @@ candidate in one batch; the taste model re-ranks; the final list is picked greed
 few items as possible.
 """
 
+import functools
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from ml.aesthetics import aesthetic_words
+from ml.outfit.features import colour_families
 from ml.taxonomy import LABELS
 
 COLD_C, WARM_C = 12.0, 24.0
 # what warm or cold weather read from a wish (ml.wish) stands for, when no temperature is given
 WISH_TEMPERATURE_C = {"warm": 28.0, "cold": 5.0}
+# colours named in a wish: per item, this times the share of its pixels in those colours, at most the cap in all
+WISH_COLOUR_BONUS, WISH_COLOUR_CAP = 0.3, 0.3
 MAX_CANDIDATES = 1500
 
 # occasion -> fine types that it excludes outright, that suit it, and that suit it less
@@ -145,7 +149,8 @@ def wish_summary(req: Request) -> dict:
         "occasion": reading.occasion,
         "weather": reading.weather,
         "rain": reading.rain,
-        "used": used,
+        "colours": list(reading.colours),
+        "used": used + (["colours"] if reading.colours else []),
         "overridden": overridden,
     }
 
@@ -157,6 +162,16 @@ def category_name(category: str) -> str:
 
 def _named(categories) -> str:
     return ", ".join(sorted(category_name(c) for c in categories))
+
+
+@functools.cache
+def _families_of(colour_name: str) -> frozenset[str]:
+    return frozenset(colour_families([colour_name]))
+
+
+def colour_share(item: Item, families: tuple[str, ...]) -> float:
+    """The share of the item's pixels whose named colour (ml.colours palette) is in one of ``families``."""
+    return sum(c.get("share", 0.0) for c in item.colours if _families_of(c.get("name", "")) & set(families))
 
 
 def _weather_words(req: Request) -> str:
@@ -250,6 +265,13 @@ def context_bonus(outfit: list[Item], req: Request) -> tuple[float, list[str]]:
         bonus += 0.05 * len(cats & RAIN_PREFER) - 0.05 * len(cats & RAIN_AVOID)
         if cats & RAIN_PREFER:
             reasons.append("Ready for rain")
+    wished = req.wish_reading.colours if req.wish_reading is not None else ()
+    if wished:  # "something red": items mostly of that colour rank the outfit up
+        shares = [colour_share(i, wished) for i in outfit]
+        bonus += min(WISH_COLOUR_CAP, WISH_COLOUR_BONUS * sum(shares))
+        coloured = [i.category for i, share in zip(outfit, shares) if share >= 0.3]
+        if coloured:
+            reasons.append(f"In the colour you asked for: {_named(coloured)}")
     if req.wish_vector is not None:
         sims = np.array([float(i.vector @ req.wish_vector) for i in outfit])
         bonus += 0.3 * float(sims.mean())

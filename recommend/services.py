@@ -43,7 +43,7 @@ def _engine_request(owner, params: dict) -> engine.Request:
         rain=bool(params.get("rain")),
         wish=wish,
         wish_vector=wish_vector,
-        wish_reading=inference.wish_reader().read(wish_vector) if wish else None,
+        wish_reading=inference.wish_reader().read(wish_vector, wish) if wish else None,
         include=[g for g in [params.get("include")] if g],
         exclude=exclude,
         seed=params.get("seed", 0),

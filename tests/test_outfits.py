@@ -2,6 +2,7 @@
 
 import datetime
 
+import numpy as np
 import pytest
 
 from closet.models import Garment
@@ -134,6 +135,50 @@ def test_a_wish_fills_only_what_the_user_left_unset():
     assert wish_summary(Request()) == {}
 
 
+def test_a_colour_in_the_wish_ranks_outfits_with_items_of_that_colour_up():
+    from ml.wish import WishReading
+    from recommend.engine import Item, Request, context_bonus
+
+    def item(i, category, slot, colours):
+        return Item(i, category, slot, colours, np.zeros(384, np.float32), np.zeros(1, np.float32))
+
+    red_skirt = item(1, "skirt", "bottom", [{"name": "red", "share": 0.8}, {"name": "white", "share": 0.2}])
+    grey_pants = item(2, "pants", "bottom", [{"name": "grey", "share": 1.0}])
+    top = item(3, "tshirt", "top", [{"name": "white", "share": 1.0}])
+    shoes = item(4, "shoes", "shoes", [{"name": "black", "share": 0.9}, {"name": "pink", "share": 0.1}])
+    req = Request(wish="something red", wish_reading=WishReading(colours=("red-pink",)))
+    with_red, reasons = context_bonus([top, red_skirt, shoes], req)
+    without, others = context_bonus([top, grey_pants, shoes], req)
+    assert with_red > without and with_red - without == pytest.approx(0.3 * 0.8)
+    assert "In the colour you asked for: skirt" in reasons and not any("colour you asked" in r for r in others)
+    assert context_bonus([top, red_skirt, shoes], Request())[0] == 0.0  # no wish, no colour bonus
+
+
+def test_with_the_real_grader_a_colour_wish_puts_the_one_red_top_in_most_outfits():
+    from ml.wish import WishReading
+    from recommend import inference
+    from recommend.engine import Item, Request, suggest
+
+    names = ["white t-shirt", "white cotton shirt", "red t-shirt", "blue jeans", "black trousers", "white sneakers"]
+    names += ["black leather boots"]
+    vectors = inference.encode_text(names)
+    colours = ["white", "white", "red", "denim", "black", "white", "black"]
+    slots = [("tshirt", "top"), ("shirt", "top"), ("tshirt", "top"), ("pants", "bottom"), ("pants", "bottom")]
+    slots += [("shoes", "shoes"), ("shoes", "shoes")]
+    closet = [
+        Item(n, cat, slot, [{"name": c, "share": 1.0}], v, np.zeros(1, np.float32))
+        for n, ((cat, slot), c, v) in enumerate(zip(slots, colours, vectors))
+    ]
+
+    def red_outfits(req):
+        return sum(2 in {i.id for i in s.items} for s in suggest(closet, req, inference.grader()))
+
+    reading = WishReading(colours=("red-pink",))
+    plain = red_outfits(Request(n=4))
+    wished = red_outfits(Request(n=4, wish="something red", wish_reading=reading))
+    assert wished >= 3 and wished > plain
+
+
 @pytest.mark.django_db
 def test_a_wish_is_read_into_an_occasion_and_weather_unless_the_user_chose_them(users, api_for, closet):
     client = api_for(users["shopper"])
@@ -151,6 +196,7 @@ def test_a_wish_is_read_into_an_occasion_and_weather_unless_the_user_chose_them(
         "occasion": "formal",
         "weather": "warm",
         "rain": False,
+        "colours": [],
         "used": ["occasion", "weather"],
         "overridden": [],
     }
@@ -172,6 +218,26 @@ def test_a_wish_is_read_into_an_occasion_and_weather_unless_the_user_chose_them(
     assert not dresses & {i["garment"] for o in body["outfits"] for i in o["items"]}  # sport leaves dresses out
 
     assert suggest(n=2)["wish_reading"] == {}
+
+    # a colour: outfits with an item mostly of it come first (the closet's rarest colour family is asked for)
+    from ml.outfit.features import COLOUR_FAMILIES
+    from recommend.engine import colour_share
+    from recommend.selectors import closet_items
+
+    items = {i.id: i for i in closet_items(owner=users["shopper"])}
+    count = {f: sum(colour_share(i, (f,)) >= 0.5 for i in items.values()) for f in COLOUR_FAMILIES[:9]}
+    family = min((f for f in count if count[f]), key=lambda f: (count[f], f))
+    word = {"red-pink": "red", "beige-brown": "brown", "orange-yellow": "yellow"}.get(family, family)
+
+    def coloured(body):
+        return sum(
+            any(colour_share(items[i["garment"]], (family,)) >= 0.3 for i in o["items"]) for o in body["outfits"]
+        )
+
+    wished = suggest(n=6, seed=3, wish=f"something {word}")
+    assert wished["wish_reading"]["colours"] == [family] and wished["wish_reading"]["used"] == ["colours"]
+    assert coloured({"outfits": wished["outfits"][:1]}) == 1  # how much more often: the engine test above
+    assert any(r.startswith("In the colour you asked for") for o in wished["outfits"] for r in o["reasons"])
 
 
 @pytest.mark.django_db

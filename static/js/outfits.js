@@ -56,8 +56,10 @@ window.OUTFITS = (function () {
   // What the worker read from the wish: what shaped the outfits, and what the user's own choice replaced.
   function wishLine(r) {
     if (!r || !("used" in r)) return "";
-    const said = {occasion: r.occasion, weather: r.weather && `${r.weather} weather`, rain: r.rain && "rain"};
-    if (!r.occasion && !r.weather && !r.rain) return "Your wish named no occasion or weather; it only steers the items' style.";
+    const colours = (r.colours || []).map(c => c.replace("-", " or "));
+    const said = {occasion: r.occasion, weather: r.weather && `${r.weather} weather`, rain: r.rain && "rain",
+                  colours: colours.length && `${colours.join(", ")} items`};
+    if (!r.occasion && !r.weather && !r.rain && !colours.length) return "Your wish named no occasion, weather or colour; it only steers the items' style.";
     const parts = [];
     if (r.used.length) parts.push(`Read from your wish: ${r.used.map(k => said[k]).join(", ")}.`);
     if (r.overridden.length) parts.push(`Your own choice replaced the wish's ${r.overridden.map(k => said[k]).join(", ")}.`);

@@ -69,3 +69,26 @@ def test_a_reading_does_not_depend_on_the_case_or_trailing_spaces_of_the_wish(re
     a, b = reader.read(encode("Summer Wedding")), reader.read(encode("summer wedding  "))
     assert (a.occasion, a.weather) == (b.occasion, b.weather) == ("formal", "warm")
     assert np.isclose(a.scores["formal"], b.scores["formal"], atol=1e-3)
+
+
+@pytest.mark.parametrize(
+    "wish, colours",
+    [
+        ("something red", ("red-pink",)),
+        ("all black", ("black",)),
+        ("navy and white", ("white", "blue")),
+        ("black tie gala", ()),  # a dress code, not a colour
+        ("coffee with a friend", ()),  # a drink
+        ("rose garden party", ()),
+        ("something for a summer wedding", ()),
+    ],
+)
+def test_colours_are_read_word_by_word_and_words_that_mean_something_else_are_not(wish, colours):
+    from ml.wish import wish_colours
+
+    assert wish_colours(wish) == colours
+
+
+def test_the_reading_carries_the_wishs_colours(reader, encode):
+    r = reader.read(encode("something green for the office"), "something green for the office")
+    assert (r.occasion, r.colours) == ("work", ("green",)) and not r.empty
