@@ -5,6 +5,7 @@ from rest_framework.exceptions import ValidationError
 
 from closet.attributes import attributes_for_display
 from closet.models import Garment
+from ml.taxonomy import OTHER_CATEGORY
 from shop import catalog, selectors, services
 from shop.apis import _boards, garment_anchor, product_anchor
 from shop.models import PRODUCT_CATEGORY_CHOICES, CatalogImport, Product
@@ -50,8 +51,12 @@ def search(request):
 def product_detail(request, pk):
     product = get_object_or_404(Product.objects.select_related("shop").prefetch_related("images"), pk=pk)
     ready = product.status == Product.Status.READY
+    # similar products stay in the product's group (trousers beside trousers, not shoes) when the shop names one
+    group = [product.category_group] if product.category_group not in ("", OTHER_CATEGORY) else []
     similar = (
-        selectors.similar_products(anchor=product, filters=selectors.ProductFilter(), limit=8).products if ready else []
+        selectors.similar_products(anchor=product, filters=selectors.ProductFilter(groups=group), limit=8).products
+        if ready
+        else []
     )
     return render(
         request,

@@ -197,6 +197,19 @@ def test_similar_products_and_shop_similar_from_a_closet_garment(demo_shop, user
     assert api_for(users["stranger"]).get("/api/shop/products/", {"similar_to_garment": garment.id}).status_code == 404
 
 
+def test_the_product_page_shows_similar_products_of_its_own_group(demo_shop, users, client):
+    import re
+
+    client.force_login(users["shopper"])
+    for product in (Product.objects.filter(category="pants").first(), Product.objects.filter(category="shoes").first()):
+        page = client.get(f"/shop/products/{product.id}/").content.decode()
+        section = page.split('id="similar"', 1)[1].split("</section>", 1)[0]
+        ids = {int(i) for i in re.findall(r'href="/shop/products/(\d+)/"', section)}
+        assert ids and product.id not in ids
+        groups = set(Product.objects.filter(id__in=ids).values_list("category_group", flat=True))
+        assert groups == {product.category_group}, (product.category, groups)
+
+
 def test_a_search_page_loads_its_photos_in_one_query_however_many_products_it_shows(demo_shop, users, api_for):
     """Product tiles and API results show each product's photos: a page of 12 costs no more queries than a
     page of 2 (the photos come in one prefetch, not one query per product)."""
