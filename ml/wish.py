@@ -6,7 +6,8 @@ The wish and short phrases for each occasion and each kind of weather go through
 the same way with ``WEATHER_MIN`` / ``WEATHER_MARGIN``; rain when the nearest rain phrase reaches ``RAIN_MIN``.
 Anything below stays unread: "something blue" names no occasion. Colours are read word by word instead
 (``wish_colours``: the colour families of ml.outfit.features, minus words that mostly mean something else in a
-wish, such as "coffee" or "rose"), and outfits with items of those colours rank higher (recommend.engine).
+wish, such as "coffee" or "rose"), and outfits with items of those colours rank higher (recommend.engine); so
+do garment words (``wish_types``: "jeans", "sneakers", but not the "dress" of "dress me").
 
 The phrases and thresholds were chosen on the calibration wishes of ml/wish_examples.json (``--search`` prints
 the grid); its test wishes were written before that and scored after (``python -m ml.wish``).
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -49,6 +51,36 @@ NOT_COLOURS_IN_A_WISH = frozenset(
 )
 
 NOT_COLOUR_PHRASES = ("black tie", "white tie")  # dress codes
+# garment words -> the app's fine types (ml.taxonomy); "dress me", "dress up" and "dress code" name no dress
+TYPE_WORDS = {
+    r"jeans|trousers|pants|chinos|leggings|joggers": "pants",
+    r"shorts": "shorts",
+    r"skirts?": "skirt",
+    r"dress(?:es)?(?!\s+(?:me|up|code|down))": "dress",
+    r"jumpsuits?|bodysuits?|overalls": "bodysuit",
+    r"t-?shirts?|tees?": "tshirt",
+    r"(?<!t-)shirts?": "shirt",
+    r"blouses?": "blouse",
+    r"polos?": "polo",
+    r"hoodies?|sweatshirts?": "hoodie",
+    r"sweaters?|jumpers?|cardigans?|knit": "longsleeve",
+    r"blazers?": "blazer",
+    r"coats?|jackets?|parkas?|raincoats?|trench": "outerwear",
+    r"sneakers|trainers|boots|heels|sandals|loafers|shoes|flats|pumps|mules": "shoes",
+    r"hats?|caps?|beanies?": "hat",
+    r"bags?|handbags?|clutch|tote|backpack": "bag",
+    r"scarf|scarves": "scarf",
+    r"belts?": "belt",
+    r"ties?(?<!black tie)(?<!white tie)": "tie",
+}
+_TYPE_PATTERNS = [(re.compile(rf"\b(?:{words})\b"), category) for words, category in TYPE_WORDS.items()]
+
+
+def wish_types(text: str) -> tuple[str, ...]:
+    """The fine types a wish names ("something with my white sneakers" -> shoes), in order of appearance."""
+    text = text.lower()
+    found = sorted((m.start(), category) for pattern, category in _TYPE_PATTERNS for m in pattern.finditer(text))
+    return tuple(dict.fromkeys(category for _, category in found))
 
 
 def wish_colours(text: str) -> tuple[str, ...]:
@@ -69,6 +101,7 @@ class WishReading:
     weather: str = ""  # "warm", "cold" or ""
     rain: bool = False
     colours: tuple[str, ...] = ()  # colour families named in the wish (wish_colours)
+    types: tuple[str, ...] = ()  # fine types named in the wish (wish_types)
     scores: dict | None = None  # each occasion's, each weather's and rain's cosine (rounded), for display and tests
 
     def to_dict(self) -> dict:
@@ -76,7 +109,7 @@ class WishReading:
 
     @property
     def empty(self) -> bool:
-        return not (self.occasion or self.weather or self.rain or self.colours)
+        return not (self.occasion or self.weather or self.rain or self.colours or self.types)
 
 
 class WishReader:
@@ -104,6 +137,7 @@ class WishReader:
             weather=_pick(s, list(WEATHER_PHRASES), *weather),
             rain=s["rain"] >= rain,
             colours=wish_colours(text),
+            types=wish_types(text),
             scores={k: round(x, 3) for k, x in s.items()},
         )
 
@@ -165,7 +199,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.show:
         for row, r in zip(rows, readings):
             read = [r.occasion, r.weather, r.rain]
-            print(json.dumps({"wish": row[0], "expected": row[1:], "read": read, "colours": r.colours}))
+            print(
+                json.dumps({"wish": row[0], "expected": row[1:], "read": read, "colours": r.colours, "types": r.types})
+            )
     print(json.dumps({args.split: accuracy(readings, rows)}))
 
 

@@ -24,6 +24,8 @@ COLD_C, WARM_C = 12.0, 24.0
 WISH_TEMPERATURE_C = {"warm": 28.0, "cold": 5.0}
 # colours named in a wish: per item, this times the share of its pixels in those colours, at most the cap in all
 WISH_COLOUR_BONUS, WISH_COLOUR_CAP = 0.3, 0.3
+# garment types named in a wish: an outfit with all of them gains this (a share of it for some)
+WISH_TYPE_BONUS = 0.3
 MAX_CANDIDATES = 1500
 
 # occasion -> fine types that it excludes outright, that suit it, and that suit it less
@@ -150,7 +152,9 @@ def wish_summary(req: Request) -> dict:
         "weather": reading.weather,
         "rain": reading.rain,
         "colours": list(reading.colours),
-        "used": used + (["colours"] if reading.colours else []),
+        "types": list(reading.types),
+        "types_named": [category_name(t) for t in reading.types],
+        "used": used + (["colours"] if reading.colours else []) + (["types"] if reading.types else []),
         "overridden": overridden,
     }
 
@@ -266,10 +270,19 @@ def context_bonus(outfit: list[Item], req: Request) -> tuple[float, list[str]]:
         if cats & RAIN_PREFER:
             reasons.append("Ready for rain")
     wished = req.wish_reading.colours if req.wish_reading is not None else ()
+    types = req.wish_reading.types if req.wish_reading is not None else ()
+    if types:  # "with my white sneakers": an outfit with shoes (white ones, below, better still) ranks up
+        named = sorted({i.category for i in outfit if i.category in types})
+        bonus += WISH_TYPE_BONUS * len(named) / len(types)
+        shown = [c for c in named if c != "shoes"]  # every complete outfit has shoes: no news
+        if shown:
+            reasons.append(f"Has the {_named(shown)} you asked for")
     if wished:  # "something red": items mostly of that colour rank the outfit up
-        shares = [colour_share(i, wished) for i in outfit]
+        # with types named too, the colour counts on those items ("white sneakers": white shoes, not a white top)
+        judged = [i for i in outfit if i.category in types] if types else outfit
+        shares = [colour_share(i, wished) for i in judged]
         bonus += min(WISH_COLOUR_CAP, WISH_COLOUR_BONUS * sum(shares))
-        coloured = [i.category for i, share in zip(outfit, shares) if share >= 0.3]
+        coloured = [i.category for i, share in zip(judged, shares) if share >= 0.3]
         if coloured:
             reasons.append(f"In the colour you asked for: {_named(coloured)}")
     if req.wish_vector is not None:

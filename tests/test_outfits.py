@@ -154,6 +154,28 @@ def test_a_colour_in_the_wish_ranks_outfits_with_items_of_that_colour_up():
     assert context_bonus([top, red_skirt, shoes], Request())[0] == 0.0  # no wish, no colour bonus
 
 
+def test_garments_named_in_the_wish_rank_outfits_with_them_up_and_their_colour_counts_on_them():
+    from ml.wish import WishReading
+    from recommend.engine import Item, Request, context_bonus
+
+    def item(i, category, slot, colour):
+        return Item(i, category, slot, [{"name": colour, "share": 1.0}], np.zeros(384, np.float32), np.zeros(1))
+
+    white_top, black_top = item(1, "tshirt", "top", "white"), item(2, "tshirt", "top", "black")
+    jeans = item(3, "pants", "bottom", "denim")
+    white_shoes, black_shoes = item(4, "shoes", "shoes", "white"), item(5, "shoes", "shoes", "black")
+    reading = WishReading(colours=("white",), types=("shoes",))  # "something with my white sneakers"
+    req = Request(wish="something with my white sneakers", wish_reading=reading)
+    best, best_reasons = context_bonus([black_top, jeans, white_shoes], req)
+    top_only, _ = context_bonus([white_top, jeans, black_shoes], req)  # white, but not the shoes
+    assert best == pytest.approx(0.3 + 0.3) and top_only == pytest.approx(0.3)
+    assert "In the colour you asked for: shoes" in best_reasons
+    assert not any(r.startswith("Has the") for r in best_reasons)  # every outfit has shoes: not a reason
+    jeans_wish = Request(wish="my favourite jeans", wish_reading=WishReading(types=("pants", "shoes")))
+    assert context_bonus([black_top, jeans, black_shoes], jeans_wish)[0] == pytest.approx(0.3)
+    assert context_bonus([black_top, black_shoes], jeans_wish)[0] == pytest.approx(0.15)
+
+
 def test_with_the_real_grader_a_colour_wish_puts_the_one_red_top_in_most_outfits():
     from ml.wish import WishReading
     from recommend import inference
@@ -197,6 +219,8 @@ def test_a_wish_is_read_into_an_occasion_and_weather_unless_the_user_chose_them(
         "weather": "warm",
         "rain": False,
         "colours": [],
+        "types": [],
+        "types_named": [],
         "used": ["occasion", "weather"],
         "overridden": [],
     }
@@ -237,6 +261,12 @@ def test_a_wish_is_read_into_an_occasion_and_weather_unless_the_user_chose_them(
     wished = suggest(n=6, seed=3, wish=f"something {word}")
     assert wished["wish_reading"]["colours"] == [family] and wished["wish_reading"]["used"] == ["colours"]
     assert coloured({"outfits": wished["outfits"][:1]}) == 1  # how much more often: the engine test above
+
+    jeans = suggest(n=3, wish="something with my jeans")
+    assert jeans["wish_reading"]["types"] == ["pants"] and "types" in jeans["wish_reading"]["used"]
+    pants = {closet["pants0"].id, closet["pants1"].id}
+    assert pants & {i["garment"] for i in jeans["outfits"][0]["items"]}
+    assert "Has the pants you asked for" in jeans["outfits"][0]["reasons"]
     assert any(r.startswith("In the colour you asked for") for o in wished["outfits"] for r in o["reasons"])
 
 

@@ -58,8 +58,9 @@ window.OUTFITS = (function () {
     if (!r || !("used" in r)) return "";
     const colours = (r.colours || []).map(c => c.replace("-", " or "));
     const said = {occasion: r.occasion, weather: r.weather && `${r.weather} weather`, rain: r.rain && "rain",
-                  colours: colours.length && `${colours.join(", ")} items`};
-    if (!r.occasion && !r.weather && !r.rain && !colours.length) return "Your wish named no occasion, weather or colour; it only steers the items' style.";
+                  colours: colours.length && `${colours.join(", ")} items`,
+                  types: (r.types || []).length && (r.types_named || r.types).join(", ")};
+    if (!r.occasion && !r.weather && !r.rain && !colours.length && !(r.types || []).length) return "Your wish named no occasion, weather, colour or garment; it only steers the items' style.";
     const parts = [];
     if (r.used.length) parts.push(`Read from your wish: ${r.used.map(k => said[k]).join(", ")}.`);
     if (r.overridden.length) parts.push(`Your own choice replaced the wish's ${r.overridden.map(k => said[k]).join(", ")}.`);

@@ -92,3 +92,23 @@ def test_colours_are_read_word_by_word_and_words_that_mean_something_else_are_no
 def test_the_reading_carries_the_wishs_colours(reader, encode):
     r = reader.read(encode("something green for the office"), "something green for the office")
     assert (r.occasion, r.colours) == ("work", ("green",)) and not r.empty
+
+
+@pytest.mark.parametrize(
+    "wish, types",
+    [
+        ("something with my white sneakers", ("shoes",)),
+        ("my favourite jeans", ("pants",)),
+        ("t-shirt and shorts", ("tshirt", "shorts")),
+        ("my leather jacket and boots", ("outerwear", "shoes")),
+        ("a red dress", ("dress",)),
+        ("dress me", ()),  # the verb
+        ("dress up for a gala", ()),
+        ("black tie gala", ()),  # a dress code, not a tie
+        ("something for a summer wedding", ()),
+    ],
+)
+def test_garment_words_are_read_as_types_and_the_verb_dress_is_not(wish, types):
+    from ml.wish import wish_types
+
+    assert wish_types(wish) == types
