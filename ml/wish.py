@@ -20,7 +20,7 @@ import itertools
 import json
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -102,14 +102,7 @@ class WishReading:
     rain: bool = False
     colours: tuple[str, ...] = ()  # colour families named in the wish (wish_colours)
     types: tuple[str, ...] = ()  # fine types named in the wish (wish_types)
-    scores: dict | None = None  # each occasion's, each weather's and rain's cosine (rounded), for display and tests
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @property
-    def empty(self) -> bool:
-        return not (self.occasion or self.weather or self.rain or self.colours or self.types)
+    scores: dict | None = None  # each occasion's, each weather's and rain's cosine (rounded), for tests
 
 
 class WishReader:

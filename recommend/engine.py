@@ -143,9 +143,8 @@ def wish_summary(req: Request) -> dict:
     if reading.occasion and req.occasion and req.occasion != reading.occasion:
         overridden.append("occasion")
     if reading.weather and req.temperature is not None:
-        if (reading.weather == "warm") != (req.temperature > WARM_C) or (reading.weather == "cold") != (
-            req.temperature < COLD_C
-        ):
+        agrees = req.temperature > WARM_C if reading.weather == "warm" else req.temperature < COLD_C
+        if not agrees:
             overridden.append("weather")
     return {
         "occasion": reading.occasion,
