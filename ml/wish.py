@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ml.outfit.features import COLOUR_FAMILIES, colour_families
+
 EXAMPLES = Path(__file__).with_name("wish_examples.json")
 
 OCCASION_PHRASES: dict[str, list[str]] = {
@@ -85,8 +87,6 @@ def wish_types(text: str) -> tuple[str, ...]:
 
 def wish_colours(text: str) -> tuple[str, ...]:
     """The colour families a wish names ("something red" -> red-pink), in ml.outfit.features order."""
-    from ml.outfit.features import COLOUR_FAMILIES, colour_families
-
     text = text.lower().replace("-", " ")
     for phrase in NOT_COLOUR_PHRASES:
         text = text.replace(phrase, " ")
@@ -109,8 +109,8 @@ class WishReader:
     """Encodes the phrases once; ``read(vector)`` takes the wish's unit vector from the same encoder."""
 
     def __init__(self, encode: Callable[[list[str]], np.ndarray]) -> None:
-        self.groups = {**OCCASION_PHRASES, **WEATHER_PHRASES, "rain": RAIN_PHRASES}
-        self.vectors = {k: np.asarray(encode(v), dtype=np.float32) for k, v in self.groups.items()}  # (P, 384)
+        groups = {**OCCASION_PHRASES, **WEATHER_PHRASES, "rain": RAIN_PHRASES}
+        self.vectors = {k: np.asarray(encode(v), dtype=np.float32) for k, v in groups.items()}  # (P, 384)
 
     def scores(self, vector: np.ndarray) -> dict[str, float]:
         v = np.asarray(vector, dtype=np.float32)

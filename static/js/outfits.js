@@ -56,11 +56,11 @@ window.OUTFITS = (function () {
   // What the worker read from the wish: what shaped the outfits, and what the user's own choice replaced.
   function wishLine(r) {
     if (!r || !("used" in r)) return "";
-    const colours = (r.colours || []).map(c => c.replace("-", " or "));
+    const colours = r.colours.map(c => c.replace("-", " or "));
     const said = {occasion: r.occasion, weather: r.weather && `${r.weather} weather`, rain: r.rain && "rain",
                   colours: colours.length && `${colours.join(", ")} items`,
-                  types: (r.types || []).length && (r.types_named || r.types).join(", ")};
-    if (!r.occasion && !r.weather && !r.rain && !colours.length && !(r.types || []).length) return "Your wish named no occasion, weather, colour or garment; it only steers the items' style.";
+                  types: r.types.length && r.types_named.join(", ")};
+    if (!Object.values(said).some(Boolean)) return "Your wish named no occasion, weather, colour or garment; it only steers the items' style.";
     const parts = [];
     if (r.used.length) parts.push(`Read from your wish: ${r.used.map(k => said[k]).join(", ")}.`);
     if (r.overridden.length) parts.push(`Your own choice replaced the wish's ${r.overridden.map(k => said[k]).join(", ")}.`);
