@@ -417,7 +417,7 @@ def test_a_photo_of_a_person_is_read_with_the_person_help_and_says_so(users, mon
     monkeypatch.setattr(inference, "person_parser", lambda: LeftPerson())
     worn = services.outfit_photo_upload(owner=owner, name=FLATLAY.name, data=FLATLAY.read_bytes())
     worn = services.outfit_photo_detect(outfit_photo_id=worn.id)
-    assert worn.status == "done" and worn.detector_version == inference.detector_version() + "+person"
+    assert worn.status == "done" and worn.detector_version == inference.detector_version() + "+person2"
     boxes = [d.box for d in worn.detections.exclude(label="bag")]
     assert boxes and all(box[2] <= 0.6 * worn.width + 2 for box in boxes)  # clipped to the person
     assert any(box[2] > 0.6 * flat.width + 2 for box in (d.box for d in flat.detections.all()))

@@ -66,8 +66,11 @@ def detect_photo(image, min_score: float) -> tuple[list, bool]:
 
 
 def detector_version(person_helped: bool = False) -> str:
-    """The weights' version, with ``+person`` when the person parse's rules changed what they found."""
-    return detector().version + ("+person" if person_helped else "")
+    """The weights' version, with ``+person2`` (the rules' version) when the person parse's rules changed what
+    they found."""
+    from ml.detect.person_help import RULES_VERSION
+
+    return detector().version + (f"+{RULES_VERSION}" if person_helped else "")
 
 
 def app_category(label: str) -> str:

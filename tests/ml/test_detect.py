@@ -178,3 +178,45 @@ def test_evaluate_detection_cli_on_the_closet_test_set(tmp_path):
     assert 0.0 <= result["map50"] <= 1.0
     assert set(result["per_class"]) == {CLASSES[a["category_id"] - 1] for a in coco["annotations"]}
     assert result["map50"] == pytest.approx(np.mean(list(result["per_class"].values())), abs=1e-3)
+
+
+def test_onmodel_testset_reads_boxes_by_eye_and_refuses_unknown_classes(tmp_path):
+    from ml.detect.make_testset import onmodel_testset
+
+    images = tmp_path / "fashion-product-images" / "images"
+    images.mkdir(parents=True)
+    for pid in ("1", "2"):
+        Image.new("RGB", (224, 224), "white").save(images / f"{pid}.jpg")
+    spec = {
+        "how": "fixture",
+        "photos": [
+            {"id": "1", "boxes": [{"class": "top", "box": [10, 20, 110, 120]}, {"class": "pants", "box": [30, 120, 90, 224]}]},
+            {"id": "2", "boxes": [], "note": "no person"},
+        ],
+    }  # fmt: skip
+    path = tmp_path / "set.json"
+    path.write_text(json.dumps(spec))
+    items, info = onmodel_testset(tmp_path, path)
+    assert [name for name, _, _ in items] == ["1"]  # the unlabellable photo is left out
+    assert items[0][2] == [("top", (10.0, 20.0, 110.0, 120.0)), ("pants", (30.0, 120.0, 90.0, 224.0))]
+    assert info["photos"] == 1 and info["recipe"] == "fixture"
+    spec["photos"][0]["boxes"][0]["class"] = "shirt"
+    path.write_text(json.dumps(spec))
+    with pytest.raises(ValueError, match="shirt"):
+        onmodel_testset(tmp_path, path)
+
+
+def test_committed_onmodel_boxes_are_valid_and_on_held_out_products():
+    from ml.detect.make_testset import ONMODEL_TESTSET
+    from ml.segment.data import is_heldout
+
+    spec = json.loads(ONMODEL_TESTSET.read_text())
+    photos = spec["photos"]
+    assert len(photos) == len({p["id"] for p in photos}) >= 40
+    assert all(is_heldout(p["id"]) for p in photos)  # the detector never trained on them
+    boxes = [b for p in photos for b in p["boxes"]]
+    assert len(boxes) >= 2 * sum(1 for p in photos if p["boxes"])  # several garments per photo on average
+    for b in boxes:
+        x0, y0, x1, y1 = b["box"]
+        assert b["class"] in CLASSES
+        assert 0 <= x0 < x1 <= 224 and 0 <= y0 < y1 <= 224

@@ -202,6 +202,25 @@ def test_with_the_knees_in_view_a_garment_ending_below_them_is_not_shorts():
     assert "shorts" in by_label(person_help([below], unseen, region_scores(unseen)))
 
 
+def cut_at_the_thighs(height=230) -> PersonParse:
+    """The standing person photographed down to mid-thigh: the knees (y 260) are below the photo's edge."""
+    lm = standing(knees_visible=False, feet_visible=False)
+    mask = np.zeros((height, W), np.float32)
+    mask[EXTENT[1] :, EXTENT[0] : EXTENT[2]] = 0.9
+    return PersonParse(mask, lm, 0.99, body_regions(lm, W, height))
+
+
+def test_trousers_cut_by_the_photos_edge_are_not_called_shorts():
+    p = cut_at_the_thighs()
+    assert p.regions["lower"][3] == 230  # the lower body runs out of the photo
+    cut = det((62, 170, 138, 230), "shorts", 0.7, pants=0.2, skirt=0.05)
+    assert by_label(person_help([cut], p, region_scores(p)))["pants"].score == 0.7
+    hem_in_view = det((62, 170, 138, 200), "shorts", 0.7, pants=0.2, skirt=0.05)  # ends 30 px above the edge
+    assert "shorts" in by_label(person_help([hem_in_view], p, region_scores(p)))
+    proposed = person_help([], p, region_scores(p, lower=scores(pants=0.3, shorts=0.6, skirt=0.1)))
+    assert sorted(d.label for d in proposed) == ["pants", "top"]  # the proposal for the legs too
+
+
 def test_boxes_are_clipped_to_the_person_and_those_outside_dropped():
     p = person()
     wide = det((0, 50, 200, 210), "top", 0.9)  # wider than the person
