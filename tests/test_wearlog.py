@@ -20,7 +20,7 @@ from closet.models import Garment, IngestJob, Photo
 from recommend.models import Wear
 from scripts.make_outfit_flatlay import DEMO, PIECES, flatlay
 from tests.imaging import truncated_jpeg
-from wearlog import services
+from wearlog import inference, services
 from wearlog.models import Detection, OutfitPhoto
 
 pytestmark = pytest.mark.django_db
@@ -263,7 +263,6 @@ def test_the_worn_date_defaults_to_the_photos_own_date_then_today(users, api_for
 
 
 def test_without_the_detector_weights_the_job_fails_with_a_clear_reason(users, settings, tmp_path, client):
-    from wearlog import inference
 
     settings.ML_WEIGHTS_DIR = tmp_path  # no garment_detector.pt here
     inference.detector.cache_clear()
@@ -371,6 +370,21 @@ def test_a_crops_category_follows_the_garment_model_when_it_agrees_or_is_surer_t
     assert services._category("pants", model(("shoes", 0.3), ("hat", 0.2)), 0.8) == ("pants", 0.8)
 
 
+def test_worn_trousers_running_out_of_the_photo_are_not_called_shorts_by_their_crop():
+    def model(*answers):
+        return {"top": [{"category": c, "confidence": p} for c, p in answers]}
+
+    short_looking = model(("shorts", 0.8), ("pants", 0.15), ("skirt", 0.05))
+    assert services._category("pants", short_looking, 0.3) == ("shorts", 0.8)  # the hem is in view: its answer
+    assert services._category("pants", short_looking, 0.3, length_unseen=True) == ("pants", 0.15)
+    only_shorts = model(("shorts", 0.9), ("tshirt", 0.1))
+    assert services._category("pants", only_shorts, 0.3, length_unseen=True) == ("pants", 0.3)
+    assert services._category("top", model(("shorts", 0.8)), 0.3, length_unseen=True) == ("shorts", 0.8)
+    assert inference.runs_off_the_photo((10, 100, 90, 199), 200) and not inference.runs_off_the_photo(
+        (10, 100, 90, 180), 200
+    )
+
+
 def test_a_garment_added_from_an_outfit_photo_survives_a_re_run_of_the_models(users, api_for, closet):
     from closet.services import job_run
 
@@ -406,7 +420,6 @@ class LeftPerson:
 
 
 def test_a_photo_of_a_person_is_read_with_the_person_help_and_says_so(users, monkeypatch):
-    from wearlog import inference
 
     owner = users["shopper"]
     flat = services.outfit_photo_upload(owner=owner, name=FLATLAY.name, data=FLATLAY.read_bytes())
@@ -433,7 +446,6 @@ def test_a_photo_of_a_person_is_read_with_the_person_help_and_says_so(users, mon
 
 def test_missing_person_model_files_are_warned_about_once_and_turn_the_help_off(monkeypatch, caplog):
     from ml.person import ModelFileError, PersonParser
-    from wearlog import inference
 
     def refuse():
         raise ModelFileError("pose_landmark_full.tflite is missing")

@@ -136,6 +136,7 @@ class _Found:
     mask: np.ndarray
     cutout_method: str
     colours: list[dict]
+    length_unseen: bool = False  # worn trousers running out of the photo: how long they are is not seen
 
 
 def outfit_photo_detect(*, outfit_photo_id: int) -> OutfitPhoto | None:
@@ -203,6 +204,7 @@ def _garments_find(outfit_photo: OutfitPhoto) -> tuple[list[_Found], bool]:
             source, box, label=det.label, score=det.score, to_stored=outfit_photo.width / source.width
         )
         if garment is not None:
+            garment.length_unseen = person_helped and inference.runs_off_the_photo(det.box, small.height)
             found.append(garment)
     return found, person_helped
 
@@ -245,14 +247,21 @@ def _garment_cut(source: Image.Image, box, *, label: str, score: float, to_store
     )
 
 
-def _category(label: str, prediction: dict, score: float) -> tuple[str, float]:
+def _category(label: str, prediction: dict, score: float, length_unseen: bool = False) -> tuple[str, float]:
     """The crop's fine type and its confidence.
 
     The garment model's answer when it agrees with the detector on the group (tops, bottoms, ...) or is surer
     than the detector (a weak detection often has the right box and the wrong class); else its likeliest type
     in the detector's group; else the detector's own type.
+
+    ``length_unseen``: the detection is worn trousers running out of the photo's bottom edge (the person parse's
+    frame-cut rule, ml/detect/person_help.py). Their crop looks short, so the garment model's "shorts" is no
+    evidence there: its likeliest other type of the group is taken, else pants.
     """
     detected = inference.app_category(label)
+    if length_unseen and detected == "pants":
+        answers = [a for a in prediction["top"] if a["category"] != "shorts"]
+        prediction = {**prediction, "top": answers or [{"category": detected, "confidence": score}]}
     best = prediction["top"][0]
     if GROUP_OF[best["category"]] == GROUP_OF[detected] or best["confidence"] > score:
         return best["category"], best["confidence"]
@@ -291,7 +300,7 @@ def _detections_save(
         old_files = _detection_files(old)
         outfit_photo.detections.all().delete()
         for position, (f, p) in enumerate(zip(found, predictions)):
-            category, confidence = _category(f.label, p, f.score)
+            category, confidence = _category(f.label, p, f.score, length_unseen=f.length_unseen)
             detection = Detection(
                 owner_id=outfit_photo.owner_id,
                 outfit_photo=outfit_photo,
