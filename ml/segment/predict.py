@@ -43,8 +43,10 @@ def guided_filter(guide: np.ndarray, src: np.ndarray, radius: int, eps: float) -
 def probabilities(model: GarmentSegmenter, config: SegmentConfig, rgb: np.ndarray) -> np.ndarray:
     """(H, W) float32 garment probability at the photo's size, before refinement."""
     device = next(model.decoder.parameters()).device
+    x = to_input(rgb, config).to(device)
+    frozen = getattr(model, "frozen", None)  # set by load_checkpoint; a model in training has none
     with torch.inference_mode():
-        logits = model(to_input(rgb, config).to(device))  # (1, 1, S/2, S/2)
+        logits = frozen[1](x) if frozen is not None and tuple(x.shape) == frozen[0] else model(x)  # (1, 1, S/2, S/2)
         prob = torch.sigmoid(logits)[0, 0].float().cpu().numpy()
     h, w = rgb.shape[:2]
     return cv2.resize(prob, (w, h), interpolation=cv2.INTER_LINEAR)

@@ -231,7 +231,8 @@ class Command(BaseCommand):
         }
 
     def cutout(self, photos: Path, limit: int, weights: Path) -> dict:
-        """ms per photo: the learned cut-out vs GrabCut on the same photos, at the pipeline's size, in this process."""
+        """ms per photo: the learned cut-out vs GrabCut on the same photos, at the pipeline's size, in this process;
+        and the learned cut-out with its network run eagerly (without the frozen trace), the baseline."""
         from django.core.management.base import CommandError
 
         from ml.cutout import grabcut_cutout
@@ -245,7 +246,13 @@ class Command(BaseCommand):
         rgbs = [np.asarray(photo_open_for_pipeline(str(p), services.WORK_SIZE)) for p in paths]
         inference.configure_torch()
         model, config, meta = load_checkpoint(weights)  # once per process, as a worker would
-        methods = {"learned": lambda rgb: learned_cutout(model, config, rgb), "grabcut": grabcut_cutout}
+        eager, _, _ = load_checkpoint(weights)
+        eager.frozen = None  # the baseline: the same network run op by op in Python
+        methods = {
+            "learned": lambda rgb: learned_cutout(model, config, rgb),
+            "learned_eager": lambda rgb: learned_cutout(eager, config, rgb),
+            "grabcut": grabcut_cutout,
+        }
         timings = {name: [] for name in methods}
         for fn in methods.values():
             fn(rgbs[0])  # warm-up, not timed
@@ -263,7 +270,14 @@ class Command(BaseCommand):
             "weights": str(weights),
             "model_version": meta["model_version"],
             "learned": _rate(timings["learned"]),
+            "learned_eager": _rate(timings["learned_eager"]),
             "grabcut": _rate(timings["grabcut"]),
+            "learned_over_grabcut_mean": round(
+                statistics.mean(timings["learned"]) / statistics.mean(timings["grabcut"]), 3
+            ),
+            "learned_over_eager_mean": round(
+                statistics.mean(timings["learned"]) / statistics.mean(timings["learned_eager"]), 3
+            ),
         }
 
     def detect(self, photos: Path, limit: int) -> dict:
