@@ -77,6 +77,19 @@ def two_tails():
 
 
 @functools.cache
+def two_tails_frozen():
+    """(input (3, S, S), ``two_tails()`` as a frozen TorchScript trace) or None where it cannot be traced
+    (``ml.frozen``): the same outputs within float error, about a quarter faster on one CPU thread. The batch
+    size stays free; ``classify`` runs the eager network for any other input size."""
+    from ml.frozen import frozen_trace
+
+    _, config, _ = category_model()
+    example = preprocess([Image.new("RGB", (config.image_size, config.image_size))], config)
+    traced = frozen_trace(two_tails(), example.to(settings.TORCH_DEVICE))
+    return None if traced is None else (tuple(example.shape[1:]), traced)
+
+
+@functools.cache
 def attributes_model():
     """(heads, config, meta) of ml/weights/garment_attributes.pt, checked against the product-feature model."""
     from ml.attributes import load_checkpoint as load_attributes
@@ -127,8 +140,10 @@ def classify(images: list[Image.Image]) -> list[dict]:
     image (one pass: the frozen early blocks run once for both tails)."""
     _, config, _ = category_model()
     batch = preprocess(images, config).to(settings.TORCH_DEVICE)
+    frozen = two_tails_frozen()
+    network = frozen[1] if frozen is not None and tuple(batch.shape[1:]) == frozen[0] else two_tails()
     with torch.inference_mode():
-        logits, embedding, product = two_tails()(batch)
+        logits, embedding, product = network(batch)
         style = style_bridge()(embedding).float().cpu().numpy()  # (B, 384)
         probs = logits.float().softmax(-1).cpu().numpy()  # (B, C)
         embedding = embedding.float().cpu().numpy()  # (B, D)

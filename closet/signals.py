@@ -14,6 +14,7 @@ def load_models_before_fork(**kwargs):
     inference.configure_torch()
     inference.category_model()  # load weights once in the parent; children share them copy-on-write
     inference.two_tails()  # the product-feature tail beside it
+    inference.two_tails_frozen()  # both, traced and frozen once (about 2 s), shared by the children
     inference.style_bridge()
     inference.attributes_model()
     inference.segment_model()  # the learned cut-out (None where its weights are not shipped)

@@ -4,11 +4,13 @@ message and changes nothing, and a re-parse keeps the correction."""
 
 import numpy as np
 import pytest
+import torch
 from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 from playwright.sync_api import expect
 
 from closet.models import Correction, Garment
-from tests.conftest import demo_photo, wait_for_jobs
+from tests.conftest import DEMO, demo_photo, wait_for_jobs
 from tests.test_browser import login
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
@@ -208,3 +210,20 @@ def test_the_closet_filters_by_sleeve_length_on_the_page_and_the_api(users, api_
     page = client.get("/closet/?sleeve=sleeveless").content.decode()
     assert f"/closet/garments/{dress.id}/" in page and f"/closet/garments/{tee.id}/" not in page
     assert '<option value="sleeveless" selected>' in page
+
+
+def test_classify_runs_the_frozen_tails_and_the_eager_network_for_other_input_sizes(monkeypatch):
+    from closet import inference
+
+    shape, traced = inference.two_tails_frozen()
+    calls = []
+    monkeypatch.setattr(inference, "two_tails_frozen", lambda: (shape, lambda x: calls.append(x.shape) or traced(x)))
+    photos = [Image.open(p).convert("RGB") for p in sorted(DEMO.glob("*.jpg"))[:3]]
+    frozen = inference.classify(photos)
+    assert calls == [torch.Size([3, *shape])]
+    monkeypatch.setattr(inference, "two_tails_frozen", lambda: None)  # no trace (torch.jit gone): eager
+    eager = inference.classify(photos)
+    for a, b in zip(frozen, eager):
+        assert a["category"] == b["category"]
+        assert np.allclose(a["embedding"], b["embedding"], atol=1e-4)
+        assert np.allclose(a["product_embedding"], b["product_embedding"], atol=1e-4)

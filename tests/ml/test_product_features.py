@@ -77,3 +77,22 @@ def test_random_crops_zoom_into_a_box_of_the_map_and_repeat_with_the_seed():
     smallest = 28 * (0.6 * 0.75) ** 0.5 - 1  # the narrowest crop: 60% of the area at aspect 3:4
     assert all(smallest - 1 <= s <= 27 + 1e-4 for s in spans) and min(spans) < 26  # zoomed in, never out
     assert torch.all(out >= 0) and torch.all(out <= 27)  # no values from outside the map
+
+
+def test_the_frozen_trace_of_both_tails_gives_their_outputs_at_any_batch_size(models):
+    """closet.inference runs the two tails as a frozen TorchScript trace made on one photo (ml.frozen); other
+    batch sizes must run through it and give what the eager network gives."""
+    from ml.frozen import frozen_trace
+
+    (garment, config, _), (product, _, _) = models
+    tails = TwoTails(garment, product).eval()
+    images = [Image.open(p).convert("RGB") for p in sorted(DEMO.glob("*.jpg"))[:6]]
+    traced = frozen_trace(tails, preprocess(images[:1], config))
+    assert traced is not None
+    for n in (1, 6):
+        x = preprocess(images[:n], config)
+        with torch.inference_mode():
+            eager, frozen = tails(x), traced(x)
+        assert [t.shape[0] for t in frozen] == [n, n, n]
+        for a, b in zip(eager, frozen):
+            assert torch.allclose(a, b, atol=1e-4)
