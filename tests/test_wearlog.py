@@ -478,3 +478,25 @@ def test_seed_demo_logs_the_flatlay_as_an_outfit_photo_once_without_a_worker(
     assert photo.status == "done" and photo.original_filename == FLATLAY.name
     assert photo.detections.count() >= 2 and first == again and f"{photo.detections.count()} garments" in first
     assert not OutfitPhoto.objects.exclude(owner=owner).exists()
+
+
+def test_the_wearers_face_is_left_out_of_a_worn_garments_cut_out():
+    """GrabCut from the box keeps a chin or a face inside a top's box (23 of 56 upper-body cut-outs on the
+    on-model photos, README); the face ellipse from the person parse is taken out, and never the whole garment."""
+    source = np.full((300, 200, 3), 235, np.uint8)
+    source[60:260, 40:160] = (40, 60, 120)  # a dark garment on a light wall; the "face" sits in its top part
+    image = Image.fromarray(source)
+    box = (40, 60, 160, 260)
+    plain = services._garment_cut(image, box, label="top", score=0.9, to_stored=1.0)
+    helped = services._garment_cut(image, box, label="top", score=0.9, to_stored=1.0, face=(80, 90, 120, 150))
+
+    def at(found, x, y):  # the cut-out's mask at a point of the source photo
+        h, w = found.mask.shape
+        x0, y0 = box[0] - 0.12 * 120, box[1] - 0.12 * 200
+        return found.mask[round((y - y0) * h / (200 * 1.24)), round((x - x0) * w / (120 * 1.24))] > 127
+
+    assert at(plain, 100, 120) and at(helped, 100, 200)  # the garment, with and without the face taken out
+    assert not at(helped, 100, 120)  # the face's centre is gone
+    assert at(plain, 82, 92) and at(helped, 82, 92)  # the ellipse, not its box: the box's corner stays garment
+    whole = services._garment_cut(image, box, label="top", score=0.9, to_stored=1.0, face=(0, 0, 200, 300))
+    assert whole.mask.any()  # a face box over everything: the cut-out is kept as it was

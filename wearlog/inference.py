@@ -48,21 +48,21 @@ def person_parser():
         return None
 
 
-def detect_photo(image, min_score: float) -> tuple[list, bool]:
-    """One photo's garments, best first, and whether the person parse helped (it found someone in it).
+def detect_photo(image, min_score: float) -> tuple[list, object]:
+    """One photo's garments, best first, and the person wearing them (``ml.person.PersonParse``) or None.
 
     With a person, the detections go through ml.detect.person_help (relabelled, proposed and clipped by the
     body's regions); flat-lays and photos without a person get the detector's own answer."""
     parser = person_parser()
     if parser is None:
-        return detector().detect([image], min_score=min_score)[0], False
+        return detector().detect([image], min_score=min_score)[0], None
     from ml.detect.person_help import person_help
 
     look = detector().look(image, min_score=min_score)
     person = parser.parse(np.asarray(image.convert("RGB")))
     if person is None:
-        return look.detections, False
-    return person_help(look.detections, person, look.class_scores), True
+        return look.detections, None
+    return person_help(look.detections, person, look.class_scores), person
 
 
 def detector_version(person_helped: bool = False) -> str:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import io
 import logging
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -20,6 +22,7 @@ from closet.models import Garment
 from closet.photos import PhotoRejected, photo_normalise
 from closet.selectors import garment_nearest
 from closet.services import _cutout_png, _png, garment_from_cutout  # the closet's own PNG encoding
+from ml.person import face_box
 from ml.taxonomy import GROUP_OF
 from recommend.models import Wear
 from wearlog import inference
@@ -32,6 +35,7 @@ DETECT_SIZE = 1024  # long side the detector sees
 CROP_SIZE = 512  # long side of a stored crop (the closet pipeline's working size)
 CROP_MARGIN = 0.12  # context kept around a box on each side, as a fraction of the box's size
 MAX_DETECTIONS = 12
+WORN_ON_THE_HEAD = {"headwear", "sunglasses", "scarf/tie"}  # detector classes whose cut-out may cover the face
 MATCHES_SHOWN = 3
 NEAREST_SEARCHED = 30  # nearest garments read before keeping those of the detection's group
 
@@ -194,23 +198,33 @@ def _garments_find(outfit_photo: OutfitPhoto) -> tuple[list[_Found], bool]:
     small = source.copy()
     small.thumbnail((DETECT_SIZE, DETECT_SIZE), Image.Resampling.BILINEAR)
     to_source = source.width / small.width
-    detections, person_helped = inference.detect_photo(small, min_score=settings.OUTFIT_MIN_SCORE)
+    detections, person = inference.detect_photo(small, min_score=settings.OUTFIT_MIN_SCORE)
     detections = sorted(detections, key=lambda d: -d.score)[:MAX_DETECTIONS]
+    face = None if person is None else face_box(person.landmarks, small.width, small.height)
+    face = None if face is None else tuple(v * to_source for v in face)
     found = []
     for i, det in enumerate(detections):
         _stage(outfit_photo.id, "cutting out", 20 + round(60 * i / len(detections)))
         box = tuple(v * to_source for v in det.box)
         garment = _garment_cut(
-            source, box, label=det.label, score=det.score, to_stored=outfit_photo.width / source.width
+            source,
+            box,
+            label=det.label,
+            score=det.score,
+            to_stored=outfit_photo.width / source.width,
+            face=None if det.label in WORN_ON_THE_HEAD else face,
         )
         if garment is not None:
-            garment.length_unseen = person_helped and inference.runs_off_the_photo(det.box, small.height)
+            garment.length_unseen = person is not None and inference.runs_off_the_photo(det.box, small.height)
             found.append(garment)
-    return found, person_helped
+    return found, person is not None
 
 
-def _garment_cut(source: Image.Image, box, *, label: str, score: float, to_stored: float) -> _Found | None:
-    """Crop one box (in `source` pixels) with a margin and cut the garment out with GrabCut from the box."""
+def _garment_cut(source: Image.Image, box, *, label: str, score: float, to_stored: float, face=None) -> _Found | None:
+    """Crop one box (in `source` pixels) with a margin and cut the garment out with GrabCut from the box.
+
+    ``face``: the wearer's face box (``ml.person.face_box``, in `source` pixels), left out of the cut-out, so a
+    worn top added to the closet does not carry its wearer's chin or face (unless nothing else would be left)."""
     x0, y0, x1, y1 = box
     x0, x1 = sorted((max(0.0, x0), min(float(source.width), x1)))
     y0, y1 = sorted((max(0.0, y0), min(float(source.height), y1)))
@@ -230,6 +244,14 @@ def _garment_cut(source: Image.Image, box, *, label: str, score: float, to_store
     )
     rgb = np.asarray(crop)
     cut = garment_inference.cutout(rgb, rect=rect)
+    if face is not None:
+        fx0, fy0 = max(0, round((face[0] - cx0) * sx)), max(0, round((face[1] - cy0) * sy))
+        fx1, fy1 = round((face[2] - cx0) * sx), round((face[3] - cy0) * sy)
+        mask = cut.mask.copy()  # the face as the ellipse inside its box: collars beside the chin stay
+        centre, axes = ((fx0 + fx1) // 2, (fy0 + fy1) // 2), (max(1, (fx1 - fx0) // 2), max(1, (fy1 - fy0) // 2))
+        cv2.ellipse(mask, centre, axes, 0, 0, 360, 0, thickness=-1)
+        if mask.any():
+            cut = dataclasses.replace(cut, mask=mask)
     return _Found(
         box=[round(v * to_stored) for v in (x0, y0, x1, y1)],
         label=label,

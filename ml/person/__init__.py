@@ -218,6 +218,29 @@ def body_regions(landmarks: np.ndarray, width: int, height: int) -> dict[str, Bo
     return regions
 
 
+FACE_LANDMARKS = ("nose", "left_eye", "right_eye", "left_ear", "right_ear", "mouth_left", "mouth_right")
+
+
+def face_box(landmarks: np.ndarray, width: int, height: int) -> Box | None:
+    """The face, forehead to chin, clipped to the photo; None unless both eyes and the mouth are visible.
+
+    d is the eye-to-mouth height: the box runs from d above the eyes to 0.9 d below the mouth, and spans the
+    visible face landmarks (ears, eyes, mouth) widened by 0.5 d each side. Hair, a hood or a hat around the
+    face stay outside it."""
+    xy, vis = landmarks[:, :2].astype(np.float64), landmarks[:, 2]
+    if not all(vis[L[n]] >= MIN_VISIBILITY for n in ("left_eye", "right_eye", "mouth_left", "mouth_right")):
+        return None
+    eye_y = xy[[L["left_eye"], L["right_eye"]], 1].mean()
+    mouth_y = xy[[L["mouth_left"], L["mouth_right"]], 1].mean()
+    d = mouth_y - eye_y
+    if d < 2:  # upside down or degenerate: no face box rather than a wrong one
+        return None
+    seen = xy[[L[n] for n in FACE_LANDMARKS if vis[L[n]] >= MIN_VISIBILITY]]
+    return _clip_box(
+        seen[:, 0].min() - 0.5 * d, eye_y - d, seen[:, 0].max() + 0.5 * d, mouth_y + 0.9 * d, width, height
+    )
+
+
 def _capsule(area: np.ndarray, a: np.ndarray, b: np.ndarray, radius: float) -> None:
     pa, pb, r = tuple(int(round(v)) for v in a), tuple(int(round(v)) for v in b), max(1, int(round(radius)))
     cv2.line(area, pa, pb, 1, 2 * r)
@@ -352,12 +375,14 @@ def garment_regions(rgb: np.ndarray) -> dict[str, Box] | None:
 
 
 __all__ = [
+    "FACE_LANDMARKS",
     "LANDMARKS",
     "MODELS_DIR",
     "ModelFileError",
     "PersonParse",
     "PersonParser",
     "body_regions",
+    "face_box",
     "garment_regions",
     "parse",
     "upper_body_area",

@@ -16,6 +16,7 @@ from ml.person import (
     PersonParser,
     body_regions,
     decode_detections,
+    face_box,
     garment_regions,
     parse,
     roi_from_keypoints,
@@ -194,3 +195,19 @@ def test_a_person_photo_gets_their_mask_pose_and_garment_regions():
     assert xy["left_shoulder"][0] > xy["right_shoulder"][0]  # facing the camera: their left is the photo's right
     assert box_coverage(person.regions["upper"], labels == 5) > 0.95
     assert garment_regions(rgb) == person.regions
+
+
+def test_the_face_box_runs_forehead_to_chin_and_needs_the_eyes_and_mouth_in_view():
+    lm = standing()
+    face = {"left_eye": (108, 30), "right_eye": (92, 30), "mouth_left": (105, 50), "mouth_right": (95, 50),
+            "left_ear": (115, 34), "right_ear": (85, 34)}  # fmt: skip
+    for name, xy in face.items():
+        lm[LANDMARKS.index(name), :2] = xy
+    # d = 20 (eyes to mouth): 20 above the eyes, 18 below the mouth, the ears widened by 10
+    assert face_box(lm, 200, 400) == (75, 10, 125, 68)
+    assert face_box(lm, 110, 400) == (75, 10, 110, 68)  # clipped to the photo
+    lm[LANDMARKS.index("left_ear"), 2] = 0.1  # an ear out of sight: the face spans what is seen
+    assert face_box(lm, 200, 400) == (75, 10, 118, 68)
+    lm[LANDMARKS.index("mouth_left"), 2] = 0.1
+    assert face_box(lm, 200, 400) is None  # no mouth, no chin to reach
+    assert face_box(standing(), 200, 400) is None  # every face landmark at one point: degenerate
