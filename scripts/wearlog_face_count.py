@@ -47,10 +47,7 @@ def main() -> None:
             if d.label not in ("top", "outer", "dress"):
                 continue
             found = services._garment_cut(source, d.box, label=d.label, score=d.score, to_stored=1.0)
-            bx0, by0, bx1, by1 = d.box
-            mx, my = services.CROP_MARGIN * (bx1 - bx0), services.CROP_MARGIN * (by1 - by0)
-            cx0, cy0 = max(0, round(bx0 - mx)), max(0, round(by0 - my))
-            cx1, cy1 = min(source.width, round(bx1 + mx)), min(source.height, round(by1 + my))
+            cx0, cy0, cx1, cy1 = found.window
             mask = cv2.resize(found.mask, (cx1 - cx0, cy1 - cy0), interpolation=cv2.INTER_NEAREST) > 127
             inside = np.count_nonzero(mask & (ellipse[cy0:cy1, cx0:cx1] > 0))
             cutouts += 1

@@ -17,6 +17,7 @@ from PIL import Image
 
 from closet import inference as garment_inference
 from closet.models import Garment, IngestJob, Photo
+from ml.detect.person_help import runs_off_the_bottom
 from recommend.models import Wear
 from scripts.make_outfit_flatlay import DEMO, PIECES, flatlay
 from tests.imaging import truncated_jpeg
@@ -380,9 +381,7 @@ def test_worn_trousers_running_out_of_the_photo_are_not_called_shorts_by_their_c
     only_shorts = model(("shorts", 0.9), ("tshirt", 0.1))
     assert services._category("pants", only_shorts, 0.3, length_unseen=True) == ("pants", 0.3)
     assert services._category("top", model(("shorts", 0.8)), 0.3, length_unseen=True) == ("shorts", 0.8)
-    assert inference.runs_off_the_photo((10, 100, 90, 199), 200) and not inference.runs_off_the_photo(
-        (10, 100, 90, 180), 200
-    )
+    assert runs_off_the_bottom((10, 100, 90, 199), 200) and not runs_off_the_bottom((10, 100, 90, 180), 200)
 
 
 def test_a_garment_added_from_an_outfit_photo_survives_a_re_run_of_the_models(users, api_for, closet):
@@ -491,9 +490,8 @@ def test_the_wearers_face_is_left_out_of_a_worn_garments_cut_out():
     helped = services._garment_cut(image, box, label="top", score=0.9, to_stored=1.0, face=(80, 90, 120, 150))
 
     def at(found, x, y):  # the cut-out's mask at a point of the source photo
-        h, w = found.mask.shape
-        x0, y0 = box[0] - 0.12 * 120, box[1] - 0.12 * 200
-        return found.mask[round((y - y0) * h / (200 * 1.24)), round((x - x0) * w / (120 * 1.24))] > 127
+        (h, w), (x0, y0, x1, y1) = found.mask.shape, found.window
+        return found.mask[int((y - y0) * h / (y1 - y0)), int((x - x0) * w / (x1 - x0))] > 127
 
     assert at(plain, 100, 120) and at(helped, 100, 200)  # the garment, with and without the face taken out
     assert not at(helped, 100, 120)  # the face's centre is gone

@@ -73,13 +73,6 @@ def detector_version(person_helped: bool = False) -> str:
     return detector().version + (f"+{RULES_VERSION}" if person_helped else "")
 
 
-def runs_off_the_photo(box, height: int) -> bool:
-    """Whether a box ends at the photo's bottom edge, as the person parse's frame-cut rule reads it."""
-    from ml.detect.person_help import FRAME_EDGE
-
-    return box[3] >= height * (1 - FRAME_EDGE)
-
-
 def app_category(label: str) -> str:
     from ml.detect import APP_CATEGORY
 

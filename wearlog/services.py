@@ -22,6 +22,7 @@ from closet.models import Garment
 from closet.photos import PhotoRejected, photo_normalise
 from closet.selectors import garment_nearest
 from closet.services import _cutout_png, _png, garment_from_cutout  # the closet's own PNG encoding
+from ml.detect.person_help import runs_off_the_bottom
 from ml.person import face_box
 from ml.taxonomy import GROUP_OF
 from recommend.models import Wear
@@ -141,6 +142,7 @@ class _Found:
     cutout_method: str
     colours: list[dict]
     length_unseen: bool = False  # worn trousers running out of the photo: how long they are is not seen
+    window: tuple[int, int, int, int] = (0, 0, 0, 0)  # the crop's place in the source photo (x0, y0, x1, y1)
 
 
 def outfit_photo_detect(*, outfit_photo_id: int) -> OutfitPhoto | None:
@@ -215,7 +217,7 @@ def _garments_find(outfit_photo: OutfitPhoto) -> tuple[list[_Found], bool]:
             face=None if det.label in WORN_ON_THE_HEAD else face,
         )
         if garment is not None:
-            garment.length_unseen = person is not None and inference.runs_off_the_photo(det.box, small.height)
+            garment.length_unseen = person is not None and runs_off_the_bottom(det.box, small.height)
             found.append(garment)
     return found, person is not None
 
@@ -265,6 +267,7 @@ def _garment_cut(source: Image.Image, box, *, label: str, score: float, to_store
         ],
         mask=cut.mask,
         cutout_method=cut.method,
+        window=(cx0, cy0, cx1, cy1),
         colours=garment_inference.colours(rgb, cut.mask),
     )
 

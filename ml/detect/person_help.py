@@ -133,6 +133,11 @@ def knee_line(person, height: int) -> float | None:
     return float(knees[:, 1].max())
 
 
+def runs_off_the_bottom(box: Box, height: int) -> bool:
+    """Whether a box ends at the photo's bottom edge (within ``FRAME_EDGE``): the garment runs out of the photo."""
+    return box[3] >= height * (1 - FRAME_EDGE)
+
+
 def _length_checked(d: Detection, knee_y: float | None, regions: dict[str, Box], height: int) -> Detection:
     """With the knees in view, a lower-body garment's length is seen: one ending below the knees is not
     shorts, one ending above them is not pants (skirts can be either). Without them, a garment running out of
@@ -144,7 +149,7 @@ def _length_checked(d: Detection, knee_y: float | None, regions: dict[str, Box],
         return d
     margin = KNEE_MARGIN * (lower[3] - lower[1])
     if knee_y is None:
-        if d.label != "shorts" or d.box[3] < height * (1 - FRAME_EDGE):
+        if d.label != "shorts" or not runs_off_the_bottom(d.box, height):
             return d
         kinds = ("pants", "skirt")
     elif d.box[3] > knee_y + margin:
@@ -214,8 +219,8 @@ def person_help(detections: list[Detection], person, class_scores: ClassScores) 
     if extent is None:
         return list(detections)
     regions = {name: tuple(float(v) for v in box) for name, box in person.regions.items()}
-    knee_y = knee_line(person, person.mask.shape[0])
     height = person.mask.shape[0]
+    knee_y = knee_line(person, height)
     helped = _merged([_length_checked(_relabelled(d, regions), knee_y, regions, height) for d in detections])
     helped += [_length_checked(d, knee_y, regions, height) for d in _proposals(helped, person, class_scores)]
     out = []
